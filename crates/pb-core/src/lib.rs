@@ -1,0 +1,24 @@
+//! The model of a PocketBase-compatible backend: collections, their fields, records, validation
+//! errors and the ports (traits) that storage layers implement.
+//!
+//! This crate does no I/O. It knows the shapes PocketBase clients see (the JSON of a collection, of
+//! a field, of a record) and the rules for what is valid; persistence lives behind [`ports::Store`]
+//! so that a SQLite store and, later, a PostgreSQL store can slot in without the HTTP layer changing.
+
+pub mod collection;
+pub mod datetime;
+pub mod error;
+pub mod field;
+pub mod ids;
+pub mod json_merge;
+pub mod ports;
+pub mod record;
+pub mod settings;
+pub mod system;
+pub mod validate;
+
+pub use collection::{AuthOptions, Collection, CollectionType};
+pub use error::{CoreError, FieldError, StoreError, ValidationErrors};
+pub use field::{Field, FieldKind};
+pub use ports::{Store, StoreTx};
+pub use record::Record;

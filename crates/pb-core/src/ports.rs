@@ -1,0 +1,152 @@
+//! The seams between the model and the outside: a [`Store`] runs units of work in read or write
+//! transactions, each handed a [`StoreTx`] with the primitive operations on collections, records
+//! and parameters.
+//!
+//! Business logic (validation, cascades, modifiers) is written once against [`StoreTx`], so a
+//! SQLite store and a PostgreSQL store share it. A write unit runs under the store's single
+//! writer, which is what makes read-modify-write operations such as `views+` atomic.
+
+use serde_json::Value;
+
+use crate::collection::Collection;
+use crate::error::{CoreError, StoreError};
+use crate::field::Field;
+use crate::record::Record;
+
+/// A value bound to a statement parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SqlValue {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(String),
+}
+
+/// A piece of SQL with its bound values, in order. Values never appear in `sql` itself.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SqlFragment {
+    pub sql: String,
+    pub binds: Vec<SqlValue>,
+}
+
+/// One ORDER BY term of a record list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OrderTerm {
+    /// A column of the collection (already checked against its fields).
+    Column { name: String, descending: bool },
+    /// `@rowid`: insertion order.
+    RowId { descending: bool },
+    /// `@random`.
+    Random,
+    /// Any expression compiled by the rule language (relation paths, …).
+    Expression { fragment: SqlFragment, descending: bool },
+}
+
+/// What to list: an optional WHERE (referring to the record table by its quoted name), the
+/// order, and the page window.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RecordQuery {
+    pub filter: Option<SqlFragment>,
+    /// Extra `JOIN` clauses the filter or the order needs.
+    pub joins: Vec<SqlFragment>,
+    pub order: Vec<OrderTerm>,
+    pub limit: Option<u64>,
+    pub offset: u64,
+}
+
+/// The primitive operations of one transaction.
+pub trait StoreTx {
+    /// Every collection, in creation order.
+    fn collections(&mut self) -> Result<Vec<Collection>, StoreError>;
+    /// Saves a new collection and creates its table (or view) and indexes.
+    fn insert_collection(&mut self, collection: &Collection) -> Result<(), StoreError>;
+    /// Saves a changed collection and migrates its table: renames, added, removed and retyped
+    /// columns, index changes; existing data is kept.
+    fn update_collection(&mut self, old: &Collection, new: &Collection) -> Result<(), StoreError>;
+    /// Drops a collection's table and its `_collections` row.
+    fn delete_collection(&mut self, collection: &Collection) -> Result<(), StoreError>;
+
+    fn find_record(&mut self, collection: &Collection, id: &str) -> Result<Option<Record>, StoreError>;
+    /// Records whose `field` equals `value` (e.g. an auth identity), at most `limit`.
+    fn find_records_by_field(
+        &mut self,
+        collection: &Collection,
+        field: &str,
+        value: &SqlValue,
+        limit: u64,
+    ) -> Result<Vec<Record>, StoreError>;
+    /// Which of `ids` exist in `collection`.
+    fn existing_ids(&mut self, collection: &Collection, ids: &[String]) -> Result<Vec<String>, StoreError>;
+    /// Records of `collection` whose relation `field` holds `target_id`.
+    fn find_referencing_records(
+        &mut self,
+        collection: &Collection,
+        field: &Field,
+        target_id: &str,
+    ) -> Result<Vec<Record>, StoreError>;
+    fn list_records(&mut self, collection: &Collection, query: &RecordQuery) -> Result<Vec<Record>, StoreError>;
+    /// The number of records the query's filter matches (its order and window are ignored).
+    fn count_records(&mut self, collection: &Collection, query: &RecordQuery) -> Result<u64, StoreError>;
+    fn insert_record(&mut self, collection: &Collection, record: &Record) -> Result<(), StoreError>;
+    /// Rewrites the stored row whose id is `record.id()`.
+    fn update_record(&mut self, collection: &Collection, record: &Record) -> Result<(), StoreError>;
+    fn delete_record(&mut self, collection: &Collection, id: &str) -> Result<(), StoreError>;
+    fn delete_all_records(&mut self, collection: &Collection) -> Result<(), StoreError>;
+
+    /// A value of `_params` (e.g. `settings`).
+    fn get_param(&mut self, key: &str) -> Result<Option<Value>, StoreError>;
+    fn set_param(&mut self, key: &str, value: &Value) -> Result<(), StoreError>;
+}
+
+/// A unit of work run inside a transaction.
+pub type Work<'a> = dyn FnMut(&mut dyn StoreTx) -> Result<(), CoreError> + 'a;
+
+/// A transactional store. Both methods block: call them from a blocking thread pool.
+pub trait Store: Send + Sync {
+    /// Runs `work` in a read transaction on one of the reader connections.
+    fn read(&self, work: &mut Work<'_>) -> Result<(), CoreError>;
+    /// Runs `work` in a write transaction (`BEGIN IMMEDIATE` on SQLite) on the single writer;
+    /// commits when it returns `Ok`, rolls back otherwise.
+    fn write(&self, work: &mut Work<'_>) -> Result<(), CoreError>;
+}
+
+/// Runs `work` in a read transaction and returns its result.
+pub fn read_with<T>(
+    store: &dyn Store,
+    work: impl FnOnce(&mut dyn StoreTx) -> Result<T, CoreError>,
+) -> Result<T, CoreError> {
+    run_once(|closure| store.read(closure), work)
+}
+
+/// Runs `work` in a write transaction and returns its result.
+pub fn write_with<T>(
+    store: &dyn Store,
+    work: impl FnOnce(&mut dyn StoreTx) -> Result<T, CoreError>,
+) -> Result<T, CoreError> {
+    run_once(|closure| store.write(closure), work)
+}
+
+fn run_once<T>(
+    run: impl FnOnce(&mut Work<'_>) -> Result<(), CoreError>,
+    work: impl FnOnce(&mut dyn StoreTx) -> Result<T, CoreError>,
+) -> Result<T, CoreError> {
+    let mut work = Some(work);
+    let mut output = None;
+    run(&mut |tx: &mut dyn StoreTx| {
+        let work = work
+            .take()
+            .ok_or_else(|| CoreError::Store(StoreError::Database("unit of work ran twice".into())))?;
+        output = Some(work(tx)?);
+        Ok(())
+    })?;
+    output.ok_or_else(|| CoreError::Store(StoreError::Database("unit of work did not run".into())))
+}
+
+/// Hashes and verifies passwords. The HTTP layer supplies it (argon2id for new hashes, bcrypt
+/// hashes from PocketBase data dirs still verified), so the model stays free of crypto choices.
+pub trait PasswordHasher {
+    /// A new hash of `password`.
+    fn hash(&self, password: &str) -> String;
+    /// Whether `password` matches `hash` (constant-time where the scheme allows).
+    fn verify(&self, password: &str, hash: &str) -> bool;
+}

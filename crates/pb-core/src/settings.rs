@@ -1,0 +1,111 @@
+//! Application settings, stored as one JSON document in `_params` under the id `settings`, in the
+//! same shape PocketBase stores them. Secrets are masked on read and kept when a PATCH leaves them
+//! out or sends them back empty.
+
+use serde_json::{json, Value};
+
+/// The `_params` id of the settings document.
+pub const SETTINGS_KEY: &str = "settings";
+
+/// Paths (object keys from the root) of the secret values.
+const SECRET_PATHS: [&[&str]; 3] = [
+    &["smtp", "password"],
+    &["s3", "secret"],
+    &["backups", "s3", "secret"],
+];
+
+/// The settings of a fresh data dir.
+pub fn defaults() -> Value {
+    json!({
+        "superuserIPs": [],
+        "smtp": {"enabled": false, "port": 587, "host": "smtp.example.com", "username": "",
+                 "password": "", "authMethod": "", "tls": false, "localName": ""},
+        "backups": {"cron": "", "cronMaxKeep": 3,
+                    "s3": {"enabled": false, "bucket": "", "region": "", "endpoint": "",
+                           "accessKey": "", "secret": "", "forcePathStyle": false}},
+        "s3": {"enabled": false, "bucket": "", "region": "", "endpoint": "", "accessKey": "",
+               "secret": "", "forcePathStyle": false},
+        "meta": {"accentColor": "#1055c9", "appName": "Acme", "appURL": "http://localhost:8090",
+                 "senderName": "Support", "senderAddress": "support@example.com", "hideControls": false},
+        "rateLimits": {"rules": [
+            {"label": "*:auth", "audience": "", "duration": 3, "maxRequests": 2},
+            {"label": "*:create", "audience": "", "duration": 5, "maxRequests": 20},
+            {"label": "/api/batch", "audience": "", "duration": 1, "maxRequests": 3},
+            {"label": "/api/", "audience": "", "duration": 10, "maxRequests": 300}],
+            "excludedIPs": [], "enabled": false},
+        "trustedProxy": {"headers": [], "useLeftmostIP": false},
+        "batch": {"enabled": false, "maxRequests": 50, "timeout": 3, "maxBodySize": 0},
+        "logs": {"maxDataSize": 0, "maxDays": 5, "minLevel": 0, "logIP": true, "logAuthId": false}
+    })
+}
+
+/// The settings as served: stored values over the defaults, with secrets removed.
+pub fn to_api_json(stored: &Value) -> Value {
+    let mut settings = defaults();
+    crate::json_merge::merge(&mut settings, stored);
+    for path in SECRET_PATHS {
+        remove_path(&mut settings, path);
+    }
+    settings
+}
+
+/// Applies a PATCH: merges `patch` into `stored`, keeping a stored secret the patch leaves out
+/// or sends empty.
+pub fn apply_patch(stored: &Value, patch: &Value) -> Value {
+    let mut settings = defaults();
+    crate::json_merge::merge(&mut settings, stored);
+    let previous = settings.clone();
+    crate::json_merge::merge(&mut settings, patch);
+    for path in SECRET_PATHS {
+        let new_secret = get_path(&settings, path).and_then(Value::as_str).unwrap_or("");
+        if new_secret.is_empty() {
+            if let Some(old) = get_path(&previous, path).cloned() {
+                set_path(&mut settings, path, old);
+            }
+        }
+    }
+    settings
+}
+
+fn get_path<'a>(value: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    path.iter().try_fold(value, |current, key| current.get(key))
+}
+
+fn set_path(value: &mut Value, path: &[&str], new_value: Value) {
+    if let Some((last, parents)) = path.split_last() {
+        let parent = parents
+            .iter()
+            .try_fold(value, |current, key| current.get_mut(key));
+        if let Some(Value::Object(map)) = parent {
+            map.insert((*last).to_string(), new_value);
+        }
+    }
+}
+
+fn remove_path(value: &mut Value, path: &[&str]) {
+    if let Some((last, parents)) = path.split_last() {
+        let parent = parents
+            .iter()
+            .try_fold(value, |current, key| current.get_mut(key));
+        if let Some(Value::Object(map)) = parent {
+            map.remove(*last);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_masked_and_kept_across_patches() {
+        let stored = apply_patch(&defaults(), &json!({"smtp": {"password": "hunter2", "enabled": true}}));
+        assert_eq!(stored["smtp"]["password"], "hunter2");
+        let api = to_api_json(&stored);
+        assert!(api["smtp"].get("password").is_none());
+        assert_eq!(api["smtp"]["enabled"], true);
+        let again = apply_patch(&stored, &json!({"smtp": {"password": ""}, "meta": {"appName": "X"}}));
+        assert_eq!(again["smtp"]["password"], "hunter2");
+        assert_eq!(again["meta"]["appName"], "X");
+    }
+}

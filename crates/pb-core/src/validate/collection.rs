@@ -1,0 +1,1 @@
+//! Collection definition validation (placeholder, being written).

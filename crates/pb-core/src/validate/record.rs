@@ -1,0 +1,1 @@
+//! Record value validation (placeholder, being written).
