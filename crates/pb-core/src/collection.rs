@@ -196,7 +196,10 @@ impl Collection {
             object.insert(key.into(), rule_json(rule));
         }
         object.insert("name".into(), Value::String(self.name.clone()));
-        object.insert("type".into(), Value::String(self.collection_type.as_str().into()));
+        object.insert(
+            "type".into(),
+            Value::String(self.collection_type.as_str().into()),
+        );
         object.insert(
             "fields".into(),
             serde_json::to_value(&self.fields).unwrap_or(Value::Array(Vec::new())),
@@ -281,7 +284,8 @@ impl Collection {
 }
 
 fn rule_json(rule: &Option<String>) -> Value {
-    rule.as_ref().map_or(Value::Null, |text| Value::String(text.clone()))
+    rule.as_ref()
+        .map_or(Value::Null, |text| Value::String(text.clone()))
 }
 
 fn strip_secrets(key: &str, value: &mut Value) {
@@ -340,6 +344,7 @@ fn default_type() -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -366,6 +371,12 @@ mod tests {
         let api = users.to_api_json();
         assert!(api["authToken"].get("secret").is_none());
         assert_eq!(api["authToken"]["duration"], 432000);
-        assert_eq!(users.options_json()["authToken"]["secret"].as_str().unwrap().len(), 50);
+        assert_eq!(
+            users.options_json()["authToken"]["secret"]
+                .as_str()
+                .unwrap()
+                .len(),
+            50
+        );
     }
 }

@@ -31,7 +31,11 @@ pub fn parse(input: &str) -> Option<DateTime<Utc>> {
         return Some(parsed.with_timezone(&Utc));
     }
     let without_zone = with_t.trim_end_matches('Z');
-    for pattern in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
+    for pattern in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(without_zone, pattern) {
             return Some(naive.and_utc());
         }
@@ -58,12 +62,24 @@ mod tests {
 
     #[test]
     fn normalizes_the_accepted_inputs() {
-        assert_eq!(normalize("2024-01-02T03:04:05Z"), "2024-01-02 03:04:05.000Z");
+        assert_eq!(
+            normalize("2024-01-02T03:04:05Z"),
+            "2024-01-02 03:04:05.000Z"
+        );
         assert_eq!(normalize("2024-01-02"), "2024-01-02 00:00:00.000Z");
-        assert_eq!(normalize("2024-05-06 07:08:09.123Z"), "2024-05-06 07:08:09.123Z");
-        assert_eq!(normalize("2024-01-02T10:20:30+02:00"), "2024-01-02 08:20:30.000Z");
+        assert_eq!(
+            normalize("2024-05-06 07:08:09.123Z"),
+            "2024-05-06 07:08:09.123Z"
+        );
+        assert_eq!(
+            normalize("2024-01-02T10:20:30+02:00"),
+            "2024-01-02 08:20:30.000Z"
+        );
         assert_eq!(normalize("2024-01-02 10:20:30"), "2024-01-02 10:20:30.000Z");
-        assert_eq!(normalize("2024-01-02 10:20:30.123456Z"), "2024-01-02 10:20:30.123Z");
+        assert_eq!(
+            normalize("2024-01-02 10:20:30.123456Z"),
+            "2024-01-02 10:20:30.123Z"
+        );
         assert_eq!(normalize("not a date"), "");
         assert_eq!(normalize(""), "");
     }

@@ -179,14 +179,20 @@ mod tests {
     #[test]
     fn nested_errors_render_as_pocketbase_data() {
         let mut inner = ValidationErrors::new();
-        inner.add("name", FieldError::new("validation_match_invalid", "Must be in a valid format."));
+        inner.add(
+            "name",
+            FieldError::new("validation_match_invalid", "Must be in a valid format."),
+        );
         let mut errors = ValidationErrors::new();
         errors.nest("fields", {
             let mut by_index = ValidationErrors::new();
             by_index.nest("1", inner);
             by_index
         });
-        errors.add("title", FieldError::required().with_params(json!({"min": 3})));
+        errors.add(
+            "title",
+            FieldError::required().with_params(json!({"min": 3})),
+        );
         assert_eq!(
             errors.to_json(),
             json!({"fields": {"1": {"name": {"code": "validation_match_invalid", "message": "Must be in a valid format."}}},

@@ -12,7 +12,9 @@ pub const SECRET_ALPHABET: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS
 pub fn random_string(length: usize, alphabet: &str) -> String {
     let chars: Vec<char> = alphabet.chars().collect();
     let mut rng = rand::thread_rng();
-    (0..length).map(|_| chars[rng.gen_range(0..chars.len())]).collect()
+    (0..length)
+        .map(|_| chars[rng.gen_range(0..chars.len())])
+        .collect()
 }
 
 /// A new 15-character record id (`[a-z0-9]{15}`).
@@ -27,7 +29,10 @@ pub fn new_secret() -> String {
 
 /// The id PocketBase gives a new collection: `pbc_` and the CRC-32 of its type and name.
 pub fn collection_id(collection_type: &str, name: &str) -> String {
-    format!("pbc_{}", crc32fast::hash(format!("{collection_type}{name}").as_bytes()))
+    format!(
+        "pbc_{}",
+        crc32fast::hash(format!("{collection_type}{name}").as_bytes())
+    )
 }
 
 /// The id PocketBase gives a new field: its type followed by the CRC-32 of its name.
@@ -51,6 +56,8 @@ mod tests {
     fn record_ids_are_fifteen_lowercase_alphanumerics() {
         let id = new_record_id();
         assert_eq!(id.len(), 15);
-        assert!(id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+        assert!(id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
     }
 }

@@ -31,6 +31,9 @@ mod tests {
     fn nested_objects_merge_and_scalars_replace() {
         let mut target = json!({"a": {"b": 1, "c": 2}, "d": [1], "e": 1});
         merge(&mut target, &json!({"a": {"c": 3}, "d": [2], "f": null}));
-        assert_eq!(target, json!({"a": {"b": 1, "c": 3}, "d": [2], "e": 1, "f": null}));
+        assert_eq!(
+            target,
+            json!({"a": {"b": 1, "c": 3}, "d": [2], "e": 1, "f": null})
+        );
     }
 }

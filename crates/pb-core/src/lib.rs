@@ -5,6 +5,7 @@
 //! a field, of a record) and the rules for what is valid; persistence lives behind [`ports::Store`]
 //! so that a SQLite store and, later, a PostgreSQL store can slot in without the HTTP layer changing.
 
+pub mod cascade;
 pub mod collection;
 pub mod datetime;
 pub mod error;

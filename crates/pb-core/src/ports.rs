@@ -39,7 +39,10 @@ pub enum OrderTerm {
     /// `@random`.
     Random,
     /// Any expression compiled by the rule language (relation paths, …).
-    Expression { fragment: SqlFragment, descending: bool },
+    Expression {
+        fragment: SqlFragment,
+        descending: bool,
+    },
 }
 
 /// What to list: an optional WHERE (referring to the record table by its quoted name), the
@@ -66,7 +69,11 @@ pub trait StoreTx {
     /// Drops a collection's table and its `_collections` row.
     fn delete_collection(&mut self, collection: &Collection) -> Result<(), StoreError>;
 
-    fn find_record(&mut self, collection: &Collection, id: &str) -> Result<Option<Record>, StoreError>;
+    fn find_record(
+        &mut self,
+        collection: &Collection,
+        id: &str,
+    ) -> Result<Option<Record>, StoreError>;
     /// Records whose `field` equals `value` (e.g. an auth identity), at most `limit`.
     fn find_records_by_field(
         &mut self,
@@ -76,7 +83,11 @@ pub trait StoreTx {
         limit: u64,
     ) -> Result<Vec<Record>, StoreError>;
     /// Which of `ids` exist in `collection`.
-    fn existing_ids(&mut self, collection: &Collection, ids: &[String]) -> Result<Vec<String>, StoreError>;
+    fn existing_ids(
+        &mut self,
+        collection: &Collection,
+        ids: &[String],
+    ) -> Result<Vec<String>, StoreError>;
     /// Records of `collection` whose relation `field` holds `target_id`.
     fn find_referencing_records(
         &mut self,
@@ -84,12 +95,22 @@ pub trait StoreTx {
         field: &Field,
         target_id: &str,
     ) -> Result<Vec<Record>, StoreError>;
-    fn list_records(&mut self, collection: &Collection, query: &RecordQuery) -> Result<Vec<Record>, StoreError>;
+    fn list_records(
+        &mut self,
+        collection: &Collection,
+        query: &RecordQuery,
+    ) -> Result<Vec<Record>, StoreError>;
     /// The number of records the query's filter matches (its order and window are ignored).
-    fn count_records(&mut self, collection: &Collection, query: &RecordQuery) -> Result<u64, StoreError>;
-    fn insert_record(&mut self, collection: &Collection, record: &Record) -> Result<(), StoreError>;
+    fn count_records(
+        &mut self,
+        collection: &Collection,
+        query: &RecordQuery,
+    ) -> Result<u64, StoreError>;
+    fn insert_record(&mut self, collection: &Collection, record: &Record)
+        -> Result<(), StoreError>;
     /// Rewrites the stored row whose id is `record.id()`.
-    fn update_record(&mut self, collection: &Collection, record: &Record) -> Result<(), StoreError>;
+    fn update_record(&mut self, collection: &Collection, record: &Record)
+        -> Result<(), StoreError>;
     fn delete_record(&mut self, collection: &Collection, id: &str) -> Result<(), StoreError>;
     fn delete_all_records(&mut self, collection: &Collection) -> Result<(), StoreError>;
 
@@ -133,9 +154,9 @@ fn run_once<T>(
     let mut work = Some(work);
     let mut output = None;
     run(&mut |tx: &mut dyn StoreTx| {
-        let work = work
-            .take()
-            .ok_or_else(|| CoreError::Store(StoreError::Database("unit of work ran twice".into())))?;
+        let work = work.take().ok_or_else(|| {
+            CoreError::Store(StoreError::Database("unit of work ran twice".into()))
+        })?;
         output = Some(work(tx)?);
         Ok(())
     })?;

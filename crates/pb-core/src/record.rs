@@ -60,15 +60,22 @@ impl Record {
     ///
     /// Passwords and token keys are never included; hidden fields only for superusers; an auth
     /// record's `email` only when `emailVisibility` is on or the viewer may see it.
-    pub fn to_api_json(&self, collection: &Collection, visibility: Visibility) -> Map<String, Value> {
+    pub fn to_api_json(
+        &self,
+        collection: &Collection,
+        visibility: Visibility,
+    ) -> Map<String, Value> {
         let mut object = Map::new();
-        object.insert("collectionId".into(), Value::String(self.collection_id.clone()));
+        object.insert(
+            "collectionId".into(),
+            Value::String(self.collection_id.clone()),
+        );
         object.insert(
             "collectionName".into(),
             Value::String(self.collection_name.clone()),
         );
-        let email_visible = visibility.show_email
-            || self.values.get("emailVisibility") == Some(&Value::Bool(true));
+        let email_visible =
+            visibility.show_email || self.values.get("emailVisibility") == Some(&Value::Bool(true));
         for field in &collection.fields {
             if matches!(field.kind, FieldKind::Password(_)) {
                 continue;

@@ -57,7 +57,9 @@ pub fn apply_patch(stored: &Value, patch: &Value) -> Value {
     let previous = settings.clone();
     crate::json_merge::merge(&mut settings, patch);
     for path in SECRET_PATHS {
-        let new_secret = get_path(&settings, path).and_then(Value::as_str).unwrap_or("");
+        let new_secret = get_path(&settings, path)
+            .and_then(Value::as_str)
+            .unwrap_or("");
         if new_secret.is_empty() {
             if let Some(old) = get_path(&previous, path).cloned() {
                 set_path(&mut settings, path, old);
@@ -99,12 +101,18 @@ mod tests {
 
     #[test]
     fn secrets_are_masked_and_kept_across_patches() {
-        let stored = apply_patch(&defaults(), &json!({"smtp": {"password": "hunter2", "enabled": true}}));
+        let stored = apply_patch(
+            &defaults(),
+            &json!({"smtp": {"password": "hunter2", "enabled": true}}),
+        );
         assert_eq!(stored["smtp"]["password"], "hunter2");
         let api = to_api_json(&stored);
         assert!(api["smtp"].get("password").is_none());
         assert_eq!(api["smtp"]["enabled"], true);
-        let again = apply_patch(&stored, &json!({"smtp": {"password": ""}, "meta": {"appName": "X"}}));
+        let again = apply_patch(
+            &stored,
+            &json!({"smtp": {"password": ""}, "meta": {"appName": "X"}}),
+        );
         assert_eq!(again["smtp"]["password"], "hunter2");
         assert_eq!(again["meta"]["appName"], "X");
     }

@@ -101,6 +101,7 @@ pub fn scaffold(collection_type: CollectionType) -> Value {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -110,7 +111,17 @@ mod tests {
             .into_iter()
             .map(|collection| collection.name)
             .collect();
-        assert_eq!(names, ["_mfas", "_otps", "_externalAuths", "_authOrigins", "_superusers", "users"]);
+        assert_eq!(
+            names,
+            [
+                "_mfas",
+                "_otps",
+                "_externalAuths",
+                "_authOrigins",
+                "_superusers",
+                "users"
+            ]
+        );
     }
 
     #[test]
@@ -122,7 +133,17 @@ mod tests {
             .iter()
             .map(|field| field["name"].as_str().unwrap())
             .collect();
-        assert_eq!(names, ["id", "password", "tokenKey", "email", "emailVisibility", "verified"]);
+        assert_eq!(
+            names,
+            [
+                "id",
+                "password",
+                "tokenKey",
+                "email",
+                "emailVisibility",
+                "verified"
+            ]
+        );
         assert_eq!(scaffold["authToken"]["duration"], 432000);
         assert!(scaffold["authToken"].get("secret").is_none());
         assert_eq!(scaffold["passwordAuth"]["identityFields"], json!(["email"]));

@@ -1,1 +1,22 @@
-//! placeholder
+//! The HTTP face of the PocketBase-compatible backend: actix-web handlers speaking PocketBase's
+//! Web API (paths, params, JSON keys, status codes, error bodies).
+//!
+//! This crate knows HTTP and the model (`pb-core`); it never names a concrete store. The binary
+//! hands it an `Arc<dyn Store>` and it does every storage call on the blocking pool.
+
+pub mod access;
+pub mod api;
+pub mod auth;
+pub mod blocking;
+pub mod body;
+pub mod error;
+pub mod fields;
+pub mod middleware;
+pub mod output;
+pub mod query;
+pub mod server;
+pub mod state;
+pub mod txn;
+
+pub use server::{serve, ServerConfig};
+pub use state::{AppState, ServerOptions};

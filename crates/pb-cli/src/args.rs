@@ -1,0 +1,63 @@
+//! The command line, shaped like PocketBase's: `serve`, `superuser create|upsert|update|delete`,
+//! and the global `--dir`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// A PocketBase-compatible backend: REST API, auth and admin for your app, in one binary.
+#[derive(Debug, Parser)]
+#[command(name = "pb", version, about, long_about = None)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Flags every command accepts.
+#[derive(Debug, Args)]
+pub(crate) struct GlobalArgs {
+    /// The data directory (database and uploaded files).
+    #[arg(long, global = true, default_value = "pb_data")]
+    pub(crate) dir: PathBuf,
+    /// Log more (SQL errors, request details).
+    #[arg(long, global = true)]
+    pub(crate) dev: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Starts the web server (default 127.0.0.1:8090).
+    Serve(ServeArgs),
+    /// Manages superuser accounts.
+    #[command(subcommand)]
+    Superuser(SuperuserCommand),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on, e.g. 127.0.0.1:8090 or 0.0.0.0:80.
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    pub(crate) http: String,
+    /// Directory of static files served at `/` (default `pb_public` if it exists).
+    #[arg(long = "publicDir")]
+    pub(crate) public_dir: Option<PathBuf>,
+    /// Allowed CORS origins (accepted for compatibility; any origin is allowed).
+    #[arg(long, default_value = "*")]
+    pub(crate) origins: String,
+    /// Optional domain names (not supported: TLS is left to a reverse proxy).
+    pub(crate) domains: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SuperuserCommand {
+    /// Creates a new superuser.
+    Create { email: String, password: String },
+    /// Creates a superuser, or changes the password of an existing one.
+    Upsert { email: String, password: String },
+    /// Changes the password of an existing superuser.
+    Update { email: String, password: String },
+    /// Deletes a superuser.
+    Delete { email: String },
+}

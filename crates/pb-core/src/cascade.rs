@@ -1,0 +1,96 @@
+//! Deleting a record together with what points at it, as PocketBase does: referencing records
+//! with `cascadeDelete` go too, a non-cascading *required* reference blocks the delete, and an
+//! optional reference is cleared. Runs inside one write transaction, so it is all or nothing.
+
+use serde_json::Value;
+
+use crate::collection::Collection;
+use crate::error::CoreError;
+use crate::field::{Field, FieldKind};
+use crate::ports::StoreTx;
+
+/// The message PocketBase answers when a required reference blocks a delete.
+pub const REQUIRED_REFERENCE_MESSAGE: &str =
+    "Failed to delete record. Make sure that the record is not part of a required relation reference.";
+
+/// Deep cascades stop here instead of recursing without end on cyclic schemas.
+const MAX_DEPTH: usize = 32;
+
+/// Deletes record `id` of `collection` and handles every reference to it in `all`.
+pub fn delete_record(
+    tx: &mut dyn StoreTx,
+    all: &[Collection],
+    collection: &Collection,
+    id: &str,
+) -> Result<(), CoreError> {
+    delete_at_depth(tx, all, collection, id, 0)
+}
+
+fn delete_at_depth(
+    tx: &mut dyn StoreTx,
+    all: &[Collection],
+    collection: &Collection,
+    id: &str,
+    depth: usize,
+) -> Result<(), CoreError> {
+    if depth > MAX_DEPTH {
+        return Err(CoreError::BadRequest(
+            REQUIRED_REFERENCE_MESSAGE.to_string(),
+        ));
+    }
+    if tx.find_record(collection, id)?.is_none() {
+        return Ok(());
+    }
+    for referencing in all.iter().filter(|other| !other.is_view()) {
+        for field in referencing
+            .fields
+            .iter()
+            .filter(|field| points_at(field, collection))
+        {
+            for mut record in tx.find_referencing_records(referencing, field, id)? {
+                if cascades(field) {
+                    let referencing_id = record.id().to_string();
+                    if referencing.id == collection.id && referencing_id == id {
+                        continue;
+                    }
+                    delete_at_depth(tx, all, referencing, &referencing_id, depth + 1)?;
+                } else if field.required() {
+                    return Err(CoreError::BadRequest(
+                        REQUIRED_REFERENCE_MESSAGE.to_string(),
+                    ));
+                } else {
+                    let cleared = without_id(record.get(&field.name), id, field.is_multiple());
+                    record.set(&field.name, cleared);
+                    tx.update_record(referencing, &record)?;
+                }
+            }
+        }
+    }
+    tx.delete_record(collection, id)?;
+    Ok(())
+}
+
+fn points_at(field: &Field, target: &Collection) -> bool {
+    matches!(&field.kind, FieldKind::Relation(options) if options.collection_id == target.id)
+}
+
+fn cascades(field: &Field) -> bool {
+    matches!(&field.kind, FieldKind::Relation(options) if options.cascade_delete)
+}
+
+fn without_id(value: Option<&Value>, id: &str, multiple: bool) -> Value {
+    if !multiple {
+        return Value::String(String::new());
+    }
+    let kept = value
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter(|item| item.as_str() != Some(id))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    Value::Array(kept)
+}

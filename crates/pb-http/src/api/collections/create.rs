@@ -1,0 +1,59 @@
+//! `POST /api/collections`: creates a collection and its table.
+
+use std::sync::Arc;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::Value;
+
+use super::save;
+use crate::api::superuser::require_superuser;
+use crate::auth::request_auth::bearer_token;
+use crate::blocking::run_blocking;
+use crate::body::read_object;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::txn;
+
+const FAILED: &str = "Failed to create collection.";
+
+pub async fn handle(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let token = bearer_token(&request);
+    let state = Arc::clone(&state.into_inner());
+    {
+        let state = Arc::clone(&state);
+        let token = token.clone();
+        run_blocking(move || {
+            txn::read(state.store.as_ref(), "", |tx| {
+                require_superuser(tx, &state.schema(), token.as_deref())?;
+                Ok(())
+            })
+        })
+        .await?;
+    }
+    let body = Value::Object(read_object(&request, payload).await.map_err(|error| {
+        error.reword_malformed("Failed to load the collection type data due to invalid formatting.")
+    })?);
+    let saved = run_blocking(move || {
+        let collection = save::build(&body, None, FAILED)?;
+        let (saved, all) = txn::write(state.store.as_ref(), FAILED, |tx| {
+            let existing = tx.collections()?;
+            save::check(&collection, None, &existing)?;
+            save::store(tx, &collection, None)?;
+            let all = tx.collections()?;
+            let saved = all
+                .iter()
+                .find(|c| c.id == collection.id)
+                .cloned()
+                .ok_or_else(ApiError::internal)?;
+            Ok((saved, all))
+        })?;
+        state.replace_schema(all);
+        Ok(saved.to_api_json())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(saved))
+}

@@ -1,0 +1,132 @@
+//! Saving a collection definition, shared by create, update and import: JSON → model, filled in
+//! and validated like PocketBase does, then stored (the store migrates the table).
+
+use pb_core::json_merge::merge;
+use pb_core::ports::StoreTx;
+use pb_core::validate::collection::{complete_collection, validate_collection};
+use pb_core::{Collection, CollectionType, CoreError, FieldError, StoreError, ValidationErrors};
+use serde_json::Value;
+
+use crate::error::ApiError;
+use crate::txn::Failure;
+
+/// The collection's JSON with its stored options (secrets included), the base a PATCH merges onto.
+pub fn full_json(collection: &Collection) -> Value {
+    let mut json = collection.to_api_json();
+    merge(&mut json, &collection.options_json());
+    json
+}
+
+/// Builds the new definition: `body` merged onto the old definition, or onto the scaffold of its
+/// type for a new collection, then completed. Errors are answered with `message`.
+pub fn build(
+    body: &Value,
+    old: Option<&Collection>,
+    message: &str,
+) -> Result<Collection, ApiError> {
+    let mut json = match old {
+        Some(old) => full_json(old),
+        None => {
+            let type_name = body.get("type").and_then(Value::as_str).unwrap_or("base");
+            let collection_type = CollectionType::parse(type_name).ok_or_else(|| {
+                ApiError::validation(
+                    message,
+                    &ValidationErrors::single(
+                        "type",
+                        FieldError::new("validation_in_invalid", "Must be a valid value."),
+                    ),
+                )
+            })?;
+            pb_core::system::scaffold(collection_type)
+        }
+    };
+    let type_before = json.get("type").cloned();
+    merge(&mut json, body);
+    if old.is_some() && json.get("type") != type_before.as_ref() {
+        return Err(ApiError::validation(
+            message,
+            &ValidationErrors::single(
+                "type",
+                FieldError::new(
+                    "validation_collection_type_change",
+                    "Collection type cannot be changed.",
+                ),
+            ),
+        ));
+    }
+    if old.is_none() {
+        if let Some(object) = json.as_object_mut() {
+            // A new collection takes its id from its name unless the body gives one.
+            if body
+                .get("id")
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+            {
+                object.insert("id".into(), Value::String(String::new()));
+            }
+        }
+    }
+    let mut collection =
+        Collection::from_json(&json).map_err(|_| ApiError::bad_request(message))?;
+    complete_collection(&mut collection, old, &pb_core::datetime::now());
+    Ok(collection)
+}
+
+/// Validates `collection` against `all` (which holds every other collection).
+pub fn check(
+    collection: &Collection,
+    old: Option<&Collection>,
+    all: &[Collection],
+) -> Result<(), CoreError> {
+    validate_collection(collection, old, all).map_err(CoreError::Validation)
+}
+
+/// Stores a new or changed collection inside the caller's transaction.
+pub fn store(
+    tx: &mut dyn StoreTx,
+    collection: &Collection,
+    old: Option<&Collection>,
+) -> Result<(), Failure> {
+    let result = match old {
+        Some(old) => tx.update_collection(old, collection),
+        None => tx.insert_collection(collection),
+    };
+    result.map_err(|error| statement_error(collection, error))
+}
+
+fn statement_error(collection: &Collection, error: StoreError) -> Failure {
+    match error {
+        StoreError::InvalidStatement(reason) if collection.is_view() => {
+            Failure::Core(CoreError::Validation(ValidationErrors::single(
+                "viewQuery",
+                FieldError::new(
+                    "validation_invalid_view_query",
+                    format!("Invalid view query - {reason}."),
+                ),
+            )))
+        }
+        StoreError::InvalidStatement(reason) => {
+            let mut by_index = ValidationErrors::new();
+            by_index.add(
+                "0",
+                FieldError::new(
+                    "validation_invalid_index_expression",
+                    format!("Invalid index expression - {reason}."),
+                ),
+            );
+            let mut errors = ValidationErrors::new();
+            errors.nest("indexes", by_index);
+            Failure::Core(CoreError::Validation(errors))
+        }
+        StoreError::UniqueViolation { .. } => {
+            Failure::Core(CoreError::Validation(ValidationErrors::single(
+                "name",
+                FieldError::new(
+                    "validation_collection_name_exists",
+                    "Collection name must be unique (case insensitive).",
+                ),
+            )))
+        }
+        other => Failure::Core(CoreError::Store(other)),
+    }
+}

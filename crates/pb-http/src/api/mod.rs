@@ -1,0 +1,78 @@
+//! Route table: every endpoint mounted in one place, one handler per file below.
+
+pub mod auth;
+pub mod collections;
+pub mod fallback;
+pub mod health;
+pub mod records;
+pub mod settings;
+pub mod superuser;
+
+use actix_web::web;
+
+/// Mounts every route.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .route("/api/health", web::get().to(health::handle))
+        .route("/api/health", web::head().to(health::handle))
+        .route("/api/settings", web::get().to(settings::get))
+        .route("/api/settings", web::patch().to(settings::patch))
+        .route("/api/collections", web::get().to(collections::list::handle))
+        .route(
+            "/api/collections",
+            web::post().to(collections::create::handle),
+        )
+        .route(
+            "/api/collections/import",
+            web::put().to(collections::import::handle),
+        )
+        .route(
+            "/api/collections/meta/scaffolds",
+            web::get().to(collections::scaffolds::handle),
+        )
+        .route(
+            "/api/collections/{collection}",
+            web::get().to(collections::view::handle),
+        )
+        .route(
+            "/api/collections/{collection}",
+            web::patch().to(collections::update::handle),
+        )
+        .route(
+            "/api/collections/{collection}",
+            web::delete().to(collections::delete::handle),
+        )
+        .route(
+            "/api/collections/{collection}/truncate",
+            web::delete().to(collections::truncate::handle),
+        )
+        .route(
+            "/api/collections/{collection}/records",
+            web::get().to(records::list::handle),
+        )
+        .route(
+            "/api/collections/{collection}/records",
+            web::post().to(records::create::handle),
+        )
+        .route(
+            "/api/collections/{collection}/records/{id}",
+            web::get().to(records::view::handle),
+        )
+        .route(
+            "/api/collections/{collection}/records/{id}",
+            web::patch().to(records::update::handle),
+        )
+        .route(
+            "/api/collections/{collection}/records/{id}",
+            web::delete().to(records::delete::handle),
+        )
+        .route(
+            "/api/collections/{collection}/auth-with-password",
+            web::post().to(auth::with_password::handle),
+        )
+        .route(
+            "/api/collections/{collection}/auth-refresh",
+            web::post().to(auth::refresh::handle),
+        )
+        .default_service(web::to(fallback::handle));
+}

@@ -1,0 +1,51 @@
+//! `GET /api/collections/{collection}/records/{id}`: one record, if the view rule lets it through.
+
+use std::sync::Arc;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::RecordsContext;
+use crate::access::{rule_access, RuleAccess};
+use crate::auth::request_auth::bearer_token;
+use crate::blocking::run_blocking;
+use crate::error::{ApiError, ApiResult};
+use crate::output::record_json;
+use crate::query::QueryParams;
+use crate::state::AppState;
+use crate::txn;
+
+pub async fn handle(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let params = QueryParams::output_only(&request);
+    let token = bearer_token(&request);
+    let (collection_name, record_id) = path.into_inner();
+    let state = Arc::clone(&state.into_inner());
+    let body = run_blocking(move || {
+        txn::read(
+            state.store.as_ref(),
+            crate::error::GENERIC_BAD_REQUEST,
+            |tx| {
+                let context =
+                    RecordsContext::load(tx, state.schema(), &collection_name, token.as_deref())?;
+                let access = rule_access(&context.collection.view_rule, context.auth.as_ref())?;
+                if access == RuleAccess::Nothing {
+                    return Err(ApiError::not_found().into());
+                }
+                let record = tx
+                    .find_record(&context.collection, &record_id)?
+                    .ok_or_else(ApiError::not_found)?;
+                Ok(record_json(
+                    &context.collection,
+                    &record,
+                    context.auth.as_ref(),
+                    &params.fields,
+                ))
+            },
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}

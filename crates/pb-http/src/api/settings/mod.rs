@@ -1,0 +1,55 @@
+//! `GET|PATCH /api/settings` (superusers only): the settings document in `_params`, secrets
+//! masked on read and kept when a PATCH leaves them out.
+
+use std::sync::Arc;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use pb_core::settings::{apply_patch, defaults, to_api_json, SETTINGS_KEY};
+use serde_json::Value;
+
+use crate::api::superuser::require_superuser;
+use crate::auth::request_auth::bearer_token;
+use crate::blocking::run_blocking;
+use crate::body::read_object;
+use crate::error::ApiResult;
+use crate::state::AppState;
+use crate::txn;
+
+pub async fn get(state: web::Data<AppState>, request: HttpRequest) -> ApiResult<HttpResponse> {
+    let token = bearer_token(&request);
+    let state = Arc::clone(&state.into_inner());
+    let body = run_blocking(move || {
+        txn::read(state.store.as_ref(), "", |tx| {
+            require_superuser(tx, &state.schema(), token.as_deref())?;
+            let stored = tx.get_param(SETTINGS_KEY)?.unwrap_or_else(defaults);
+            Ok(to_api_json(&stored))
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+pub async fn patch(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let token = bearer_token(&request);
+    let body = Value::Object(read_object(&request, payload).await?);
+    let state = Arc::clone(&state.into_inner());
+    let saved = run_blocking(move || {
+        txn::write(
+            state.store.as_ref(),
+            "An error occurred while submitting the form.",
+            |tx| {
+                require_superuser(tx, &state.schema(), token.as_deref())?;
+                let stored = tx.get_param(SETTINGS_KEY)?.unwrap_or_else(defaults);
+                let updated = apply_patch(&stored, &body);
+                tx.set_param(SETTINGS_KEY, &updated)?;
+                Ok(to_api_json(&updated))
+            },
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(saved))
+}

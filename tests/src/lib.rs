@@ -1,0 +1,4 @@
+//! Nothing lives here: the end-to-end tests are one integration test binary in `tests/e2e/`,
+//! which starts the release `pb` binary (or `$PB_BIN`) and talks HTTP to it.
+//!
+//! Run them with `cargo build --release -p pb-cli && cargo nextest run -p pb-e2e --release`.

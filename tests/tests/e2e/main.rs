@@ -1,0 +1,18 @@
+//! End-to-end tests: each test starts its own server process (see [`harness`]) on its own data
+//! dir and port, and checks what PocketBase 0.40 clients see over HTTP. Modules mirror the routes.
+//!
+//! Tests that pass against the real PocketBase (`PB_BIN=<pocketbase> cargo test -p pb-e2e`) pin
+//! its behaviour; the few that go beyond it (no lost `views+` updates) say so.
+
+// Test code: a failed unwrap/expect is a failed test, with the panic message as the report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod harness;
+
+mod collections;
+mod crash;
+mod errors;
+mod health;
+mod pocketbase_datadir;
+mod records;
+mod superusers_auth;
