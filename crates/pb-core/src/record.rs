@@ -77,16 +77,18 @@ impl Record {
         let email_visible =
             visibility.show_email || self.values.get("emailVisibility") == Some(&Value::Bool(true));
         for field in &collection.fields {
-            if matches!(field.kind, FieldKind::Password(_)) {
-                continue;
-            }
-            if collection.is_auth() && field.name == "tokenKey" {
+            if collection.is_auth() && (field.name == "password" || field.name == "tokenKey") {
                 continue;
             }
             if field.hidden && !visibility.show_hidden {
                 continue;
             }
             if collection.is_auth() && field.name == "email" && !email_visible {
+                continue;
+            }
+            if matches!(field.kind, FieldKind::Password(_)) {
+                // A password field shows that it exists, never its hash.
+                object.insert(field.name.clone(), Value::String(String::new()));
                 continue;
             }
             let value = self

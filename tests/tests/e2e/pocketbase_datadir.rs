@@ -288,8 +288,24 @@ fn pb_serves_a_data_dir_written_by_pocketbase() {
         );
         assert_eq!(superuser.get(&path), (200, record.clone()));
     }
+    // Uploaded files stay where PocketBase keeps them (storage/<collectionId>/<recordId>/<name>);
+    // serving them over /api/files arrives with the files issue.
+    let collection_id = snapshot.records["items"][0]["collectionId"]
+        .as_str()
+        .unwrap();
     for (path, bytes) in &snapshot.files {
-        assert_eq!(superuser.get_bytes(path), (200, bytes.clone()), "{path}");
+        let relative = path.trim_start_matches("/api/files/everything/");
+        let stored = server
+            .data_dir()
+            .join("storage")
+            .join(collection_id)
+            .join(relative);
+        assert_eq!(
+            &std::fs::read(&stored).unwrap(),
+            bytes,
+            "{}",
+            stored.display()
+        );
     }
 
     // Users log in with their passwords; wrong passwords still fail.

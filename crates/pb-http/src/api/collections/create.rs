@@ -38,9 +38,10 @@ pub async fn handle(
         error.reword_malformed("Failed to load the collection type data due to invalid formatting.")
     })?);
     let saved = run_blocking(move || {
-        let collection = save::build(&body, None, FAILED)?;
+        let mut collection = save::build(&body, None, FAILED)?;
         let (saved, all) = txn::write(state.store.as_ref(), FAILED, |tx| {
             let existing = tx.collections()?;
+            save::make_generated_id_unique(&mut collection, &body, &existing);
             save::check(&collection, None, &existing)?;
             save::store(tx, &collection, None)?;
             let all = tx.collections()?;

@@ -59,8 +59,11 @@ pub async fn handle(
             let mut planned: Vec<(Collection, Option<Collection>)> = Vec::new();
             for item in &items {
                 let old = find_existing(&existing, item);
-                let collection =
+                let mut collection =
                     save::build(item, old.as_ref(), FAILED).map_err(|_| import_failure())?;
+                if old.is_none() {
+                    save::make_generated_id_unique(&mut collection, item, &existing);
+                }
                 planned.push((collection, old));
             }
             let mut combined: Vec<Collection> = existing

@@ -72,6 +72,28 @@ pub fn build(
     Ok(collection)
 }
 
+/// A generated id (`pbc_<crc32>`) that is already taken — same name as before a rename, say —
+/// gets a numeric suffix, as PocketBase does. Ids given in the body are left to validation.
+pub fn make_generated_id_unique(
+    collection: &mut Collection,
+    body: &Value,
+    existing: &[Collection],
+) {
+    if body
+        .get("id")
+        .and_then(Value::as_str)
+        .is_some_and(|id| !id.is_empty())
+    {
+        return;
+    }
+    let base = collection.id.clone();
+    let mut suffix = 2;
+    while existing.iter().any(|other| other.id == collection.id) {
+        collection.id = format!("{base}{suffix}");
+        suffix += 1;
+    }
+}
+
 /// Validates `collection` against `all` (which holds every other collection).
 pub fn check(
     collection: &Collection,
