@@ -167,18 +167,17 @@ fn unquote(text: &str) -> &str {
     text.trim().trim_matches(|c| c == '"' || c == '\'')
 }
 
+/// Dev-dependencies are not edges of the shipped graph: a crate's tests may run its SQL against a
+/// real SQLite without the crate itself depending on storage.
 fn is_dependency_table(name: &str) -> bool {
-    matches!(
-        name,
-        "dependencies" | "dev-dependencies" | "build-dependencies"
-    )
+    matches!(name, "dependencies" | "build-dependencies")
 }
 
-/// The crate names a manifest depends on, in every dependency table, by their real
-/// (`package = "…"`) names.
+/// The crate names a manifest depends on at build and run time (not its dev-dependencies), by
+/// their real (`package = "…"`) names.
 fn dependency_names(manifest: &str) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
-    // Inside `[dependencies]` (or dev-, build-, target-specific).
+    // Inside `[dependencies]` (or build-, target-specific).
     let mut in_table = false;
     // Inside `[dependencies.NAME]`: the index of NAME in `names`.
     let mut in_dependency: Option<usize> = None;
@@ -280,7 +279,7 @@ default = []
     fn reads_every_dependency_form() {
         assert_eq!(
             dependency_names(MANIFEST),
-            ["serde", "regex", "diesel", "actix-web", "tempfile", "tokio"]
+            ["serde", "regex", "diesel", "actix-web", "tokio"]
         );
         assert_eq!(package_name(MANIFEST).as_deref(), Some("pb-core"));
     }

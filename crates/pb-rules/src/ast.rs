@@ -147,7 +147,11 @@ pub enum Operand {
     Identifier { name: String, span: Span },
     /// A quoted string, already unescaped. `quote` is the quote character used (`'` or `"`),
     /// kept so that the source printer reproduces the text exactly.
-    Text { value: String, quote: char, span: Span },
+    Text {
+        value: String,
+        quote: char,
+        span: Span,
+    },
     /// A number literal as written (`10`, `-3`, `1.5`).
     Number { literal: String, span: Span },
     /// `name(arg, …)`.
@@ -260,7 +264,10 @@ pub enum Expr {
         span: Span,
     },
     /// `( … )`, kept so that printing reproduces the grouping.
-    Group { inner: Box<Expr>, span: Span },
+    Group {
+        inner: Box<Expr>,
+        span: Span,
+    },
 }
 
 impl Expr {

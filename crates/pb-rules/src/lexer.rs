@@ -303,7 +303,10 @@ impl<'a> Lexer<'a> {
         }
         let literal = self.slice(start, self.position);
         if literal == "-" || literal.starts_with('.') || literal.ends_with('.') {
-            return Err(RuleError::syntax(format!("invalid number {literal:?}"), start));
+            return Err(RuleError::syntax(
+                format!("invalid number {literal:?}"),
+                start,
+            ));
         }
         Ok(Operand::Number {
             literal: literal.to_string(),
@@ -441,8 +444,21 @@ mod tests {
     #[test]
     fn rejects_what_fexpr_rejects() {
         for bad in [
-            "a\r= 1", "a = -", "a = 1.", "a = .5", "a ==== 1", "a &&& b", "a = 'x", "a / b",
-            "@ = 1", "a. = 1", "(a = 1", "a = 1)", "f(,1) = 1", "f(1 2) = 1", "é = 1",
+            "a\r= 1",
+            "a = -",
+            "a = 1.",
+            "a = .5",
+            "a ==== 1",
+            "a &&& b",
+            "a = 'x",
+            "a / b",
+            "@ = 1",
+            "a. = 1",
+            "(a = 1",
+            "a = 1)",
+            "f(,1) = 1",
+            "f(1 2) = 1",
+            "é = 1",
             "f(g(h(i(1)))) = 1",
         ] {
             assert!(tokenize(bad).is_err(), "{bad}");

@@ -1,5 +1,428 @@
-//! PocketBase's filter and access-rule language, compiled to parameterised SQL.
+//! PocketBase's filter and access-rule language, compiled to parameterised SQLite SQL.
 //!
-//! Deliberately empty for now: the parser, resolver and compiler arrive with their own issue.
-//! Until then the HTTP layer refuses `filter=` with a 400 and treats every non-empty rule as
-//! "superusers only", so no rule can fall open for want of an evaluator.
+//! The same language serves the `filter` and `sort` query params and the collections' API
+//! rules. An expression goes through four steps, one module each:
+//!
+//! 1. [`lexer`]: text → tokens with byte spans, accepting exactly what PocketBase's `fexpr`
+//!    scanner accepts;
+//! 2. [`parser`]: tokens → [`ast::Expr`] (Pratt parser, `&&` over `||`, depth and size limits);
+//! 3. `resolver`: each identifier → SQL against the schema and the request (`author.name`,
+//!    `@request.auth.id`, `comments_via_post.msg`, `tags:each` …);
+//! 4. `compile`: comparisons → SQL with PocketBase's NULL, LIKE and "all items / any item"
+//!    semantics, wrapped in one correlated `EXISTS` when joins were needed.
+//!
+//! The result is a [`SqlFragment`] that refers to the record table by its own quoted name
+//! (`"posts"."title"`) and binds every value; identifiers come only from the schema and are
+//! checked against `^[A-Za-z0-9_]+$`. Rows are never duplicated, so no `DISTINCT` is needed
+//! and `count(*)` stays right.
+//!
+//! Invariant: nothing here panics on user input. Every failure is a [`RuleError`]; deeply
+//! nested or huge expressions hit limits before they can exhaust the stack.
+//!
+//! Not done here, by design: deciding who is a superuser, treating a `null` rule as
+//! "superusers only" and skipping rules for superusers (the HTTP layer's job), and running the
+//! SQL (the store's).
+
+pub mod ast;
+mod compile;
+pub mod error;
+pub mod lexer;
+mod macros;
+pub mod parser;
+mod resolver;
+mod sql;
+
+#[cfg(test)]
+mod tests;
+
+use chrono::{DateTime, Utc};
+use pb_core::ports::{OrderTerm, SqlFragment};
+use pb_core::Collection;
+use serde_json::{Map, Value};
+
+pub use error::RuleError;
+pub use parser::{parse, MAX_COMPARISONS};
+
+use compile::{finish, finish_sort_value, lower_expr, Lowering};
+use resolver::{RecordResolver, Resolution, Resolver};
+
+/// PocketBase's limit on the length of a `filter` query param, in bytes.
+pub const MAX_FILTER_LENGTH: usize = 3500;
+/// PocketBase's limit on the number of `sort` terms.
+pub const MAX_SORT_TERMS: usize = 8;
+/// PocketBase's limit on the length of one `sort` term, in bytes.
+pub const MAX_SORT_TERM_LENGTH: usize = 255;
+
+/// Values of the request a rule may read through `@request.*`.
+///
+/// Fill it the way PocketBase fills its `RequestInfo`, since rules compare these values as
+/// given:
+/// * `auth`: the authenticated record's values (`id`, `collectionId`, `collectionName` and
+///   every field, hidden ones included; `emailVisibility` ignored), or `None` for guests.
+///   `@request.auth.id`, `.collectionId`, `.collectionName`, `.email`, `.emailVisibility` and
+///   `.verified` are read from here; other auth fields are read from the auth record's row.
+/// * `body`: the submitted data as JSON (for multipart: a string per single value, an array
+///   of strings for repeated keys).
+/// * `query`: the first value of each query param, as strings.
+/// * `headers`: header names lowercased with `-` replaced by `_` (`x_token`), first values,
+///   as strings.
+/// * `method`: `"GET"`, `"POST"` …
+/// * `context`: `"default"`, `"oauth2"`, `"otp"`, `"password"`, `"realtime"`,
+///   `"protectedFile"`, `"batch"` or `"expand"`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RequestInfo {
+    pub auth: Option<Map<String, Value>>,
+    pub body: Map<String, Value>,
+    pub query: Map<String, Value>,
+    pub headers: Map<String, Value>,
+    pub method: String,
+    pub context: String,
+}
+
+/// Every collection, for relation targets, back-relations and `@collection`.
+pub trait SchemaLookup {
+    /// The collection with this id, or else with this name (case-insensitive, as PocketBase).
+    fn find_collection(&self, id_or_name: &str) -> Option<&Collection>;
+}
+
+impl SchemaLookup for [Collection] {
+    fn find_collection(&self, id_or_name: &str) -> Option<&Collection> {
+        self.iter()
+            .find(|collection| collection.id == id_or_name)
+            .or_else(|| {
+                self.iter()
+                    .find(|collection| collection.name.eq_ignore_ascii_case(id_or_name))
+            })
+    }
+}
+
+impl SchemaLookup for Vec<Collection> {
+    fn find_collection(&self, id_or_name: &str) -> Option<&Collection> {
+        self.as_slice().find_collection(id_or_name)
+    }
+}
+
+/// Who is compiling what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CompileOptions {
+    /// Superusers may filter by hidden fields, other users' emails and collections whose list
+    /// rule is `null`; everyone else gets an error for hidden fields and has joined
+    /// collections' list rules applied. Rules are compiled with `true`.
+    pub allow_hidden_fields: bool,
+    /// Filters and sorts sent by non-superusers may not contain `@request.`/`@collection.`
+    /// (403 "Only superusers can filter by @request."; a plain substring test, as in
+    /// PocketBase); rules always may.
+    pub allow_request_and_collection_refs: bool,
+    /// The maximum expression length in bytes: [`MAX_FILTER_LENGTH`] for `filter` query
+    /// params, `None` for rules.
+    pub max_length: Option<usize>,
+}
+
+impl CompileOptions {
+    /// Options for an API rule (list/view/create/update/delete, auth, manage rules).
+    pub fn rule() -> CompileOptions {
+        CompileOptions {
+            allow_hidden_fields: true,
+            allow_request_and_collection_refs: true,
+            max_length: None,
+        }
+    }
+
+    /// Options for a `filter`/`sort` query param sent by a superuser or someone else.
+    pub fn filter_param(is_superuser: bool) -> CompileOptions {
+        CompileOptions {
+            allow_hidden_fields: is_superuser,
+            allow_request_and_collection_refs: is_superuser,
+            max_length: Some(MAX_FILTER_LENGTH),
+        }
+    }
+}
+
+/// Compiles a filter or rule to a boolean SQL condition on the collection's table.
+///
+/// The empty expression `""` compiles to `1=1` (an empty *rule* means "everyone"; a `null`
+/// rule is the caller's business). Whitespace- or comment-only expressions are errors, as in
+/// PocketBase.
+///
+/// Rules: compile with [`CompileOptions::rule`] and AND the result with the user's filter (or
+/// use [`compile_list_filter`], which also lets both share joined rows exactly as PocketBase
+/// does). For a create rule, insert the new row in a transaction and check
+/// `SELECT 1 FROM "t" WHERE "t"."id" = ? AND (<rule>)`; for update and delete rules, check the
+/// stored row (`@request.body` carries the submitted data).
+pub fn compile_filter(
+    expression: &str,
+    collection: &Collection,
+    schema: &dyn SchemaLookup,
+    request: &RequestInfo,
+    options: &CompileOptions,
+) -> Result<SqlFragment, RuleError> {
+    compile_filter_at(expression, collection, schema, request, options, Utc::now())
+}
+
+pub(crate) fn compile_filter_at(
+    expression: &str,
+    collection: &Collection,
+    schema: &dyn SchemaLookup,
+    request: &RequestInfo,
+    options: &CompileOptions,
+    now: DateTime<Utc>,
+) -> Result<SqlFragment, RuleError> {
+    compile_parts(
+        &[Part {
+            expression,
+            options,
+            is_rule: false,
+        }],
+        collection,
+        schema,
+        request,
+        now,
+    )
+}
+
+/// Compiles a collection's list (or view) rule and a user's filter into one condition, the way
+/// PocketBase's list endpoint does: both are evaluated over the same joined rows, so a rule
+/// `members.user ?= @request.auth.id` and a filter `members.role ?= 'admin'` talk about the
+/// same member. The rule is compiled with full rights; the filter with `filter_options`.
+/// Either may be `""` (skipped).
+pub fn compile_list_filter(
+    rule: &str,
+    filter: &str,
+    collection: &Collection,
+    schema: &dyn SchemaLookup,
+    request: &RequestInfo,
+    filter_options: &CompileOptions,
+) -> Result<SqlFragment, RuleError> {
+    compile_list_filter_at(
+        rule,
+        filter,
+        collection,
+        schema,
+        request,
+        filter_options,
+        Utc::now(),
+    )
+}
+
+pub(crate) fn compile_list_filter_at(
+    rule: &str,
+    filter: &str,
+    collection: &Collection,
+    schema: &dyn SchemaLookup,
+    request: &RequestInfo,
+    filter_options: &CompileOptions,
+    now: DateTime<Utc>,
+) -> Result<SqlFragment, RuleError> {
+    let rule_options = CompileOptions::rule();
+    compile_parts(
+        &[
+            Part {
+                expression: rule,
+                options: &rule_options,
+                is_rule: true,
+            },
+            Part {
+                expression: filter,
+                options: filter_options,
+                is_rule: false,
+            },
+        ],
+        collection,
+        schema,
+        request,
+        now,
+    )
+}
+
+struct Part<'a> {
+    expression: &'a str,
+    options: &'a CompileOptions,
+    is_rule: bool,
+}
+
+fn check_param_limits(expression: &str, options: &CompileOptions) -> Result<(), RuleError> {
+    if !options.allow_request_and_collection_refs {
+        for prefix in ["@collection.", "@request."] {
+            if expression.contains(prefix) {
+                return Err(RuleError::ForbiddenRequestRef {
+                    prefix: prefix.to_string(),
+                });
+            }
+        }
+    }
+    if let Some(max) = options.max_length {
+        if expression.len() > max {
+            return Err(RuleError::TooLong {
+                length: expression.len(),
+                max,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn compile_parts(
+    parts: &[Part<'_>],
+    collection: &Collection,
+    schema: &dyn SchemaLookup,
+    request: &RequestInfo,
+    now: DateTime<Utc>,
+) -> Result<SqlFragment, RuleError> {
+    let mut parsed = Vec::new();
+    for part in parts {
+        if part.expression.is_empty() {
+            continue;
+        }
+        if !part.is_rule {
+            check_param_limits(part.expression, part.options)?;
+        }
+        parsed.push((parse(part.expression)?, part.options));
+    }
+    if parsed.is_empty() {
+        return Ok(SqlFragment {
+            sql: "1=1".to_string(),
+            binds: Vec::new(),
+        });
+    }
+    let mut resolver = RecordResolver::new(schema, request, collection, true)?;
+    let mut lowering = Lowering::new(now);
+    let mut condition: Option<sql::Sql> = None;
+    for (expr, options) in &parsed {
+        resolver.scope.allow_hidden = options.allow_hidden_fields;
+        let lowered = lower_expr(&mut resolver, &mut lowering, expr)?;
+        condition = Some(match condition {
+            None => lowered,
+            Some(previous) => {
+                let mut combined = previous.wrapped("(", ") AND (");
+                combined.push_sql(&lowered).push(")");
+                combined
+            }
+        });
+    }
+    let condition = condition.unwrap_or_else(|| sql::Sql::raw("1=1"));
+    Ok(finish(&mut resolver, &mut lowering, condition)?.into_fragment())
+}
+
+/// Compiles a `sort` query param (`-created,author.name,@random`) to ORDER BY terms.
+///
+/// `-` sorts descending, `+` or nothing ascending. `@random` and `@rowid` are special; plain
+/// fields of the collection become [`OrderTerm::Column`]; anything else (relation paths,
+/// `:lower`, `:length`, JSON paths, `@collection.*`) an [`OrderTerm::Expression`] — a scalar
+/// subquery when joins are involved, taking the first joined row (PocketBase's order is just as
+/// arbitrary for multi-valued paths). `@request.*` values are not sortable. An empty param
+/// gives no terms. At most [`MAX_SORT_TERMS`] terms of at most [`MAX_SORT_TERM_LENGTH`] bytes.
+///
+/// Difference from PocketBase, on purpose: for non-superusers PocketBase applies the joined
+/// collection's list rule as an extra *filter* on the listed rows when sorting by a relation
+/// path; here it only hides the related value (sorting as NULL) and never drops rows.
+pub fn compile_sort(
+    sort: &str,
+    collection: &Collection,
+    schema: &dyn SchemaLookup,
+    options: &CompileOptions,
+) -> Result<Vec<OrderTerm>, RuleError> {
+    if sort.is_empty() {
+        return Ok(Vec::new());
+    }
+    if !options.allow_request_and_collection_refs {
+        for prefix in ["@collection.", "@request."] {
+            if sort.contains(prefix) {
+                return Err(RuleError::ForbiddenRequestRef {
+                    prefix: prefix.to_string(),
+                });
+            }
+        }
+    }
+    let terms: Vec<&str> = sort.split(',').map(str::trim).collect();
+    if terms.len() > MAX_SORT_TERMS {
+        return Err(RuleError::too_complex(format!(
+            "more than {MAX_SORT_TERMS} sort terms"
+        )));
+    }
+    let request = RequestInfo::default();
+    let mut order = Vec::with_capacity(terms.len());
+    for term in terms {
+        let (name, descending) = match term.strip_prefix('-') {
+            Some(name) => (name, true),
+            None => (term.strip_prefix('+').unwrap_or(term), false),
+        };
+        if name.len() > MAX_SORT_TERM_LENGTH {
+            return Err(RuleError::too_complex(format!(
+                "sort term longer than {MAX_SORT_TERM_LENGTH} bytes"
+            )));
+        }
+        match name {
+            "@random" => order.push(OrderTerm::Random),
+            "@rowid" => order.push(OrderTerm::RowId { descending }),
+            _ => order.push(sort_term(
+                name, descending, collection, schema, &request, options,
+            )?),
+        }
+    }
+    Ok(order)
+}
+
+fn sort_term(
+    name: &str,
+    descending: bool,
+    collection: &Collection,
+    schema: &dyn SchemaLookup,
+    request: &RequestInfo,
+    options: &CompileOptions,
+) -> Result<OrderTerm, RuleError> {
+    let invalid = || RuleError::InvalidSort {
+        name: name.to_string(),
+    };
+    let mut resolver =
+        RecordResolver::new(schema, request, collection, options.allow_hidden_fields)?;
+    let resolved = match resolver.resolve(name) {
+        Ok(Resolution::Value(resolved)) => resolved,
+        Ok(Resolution::Changed { .. }) => return Err(invalid()),
+        Err(error @ (RuleError::HiddenField { .. } | RuleError::RestrictedCollection { .. })) => {
+            return Err(error)
+        }
+        Err(_) => return Err(invalid()),
+    };
+    if resolved.param_count() > 0
+        || resolved.expr.text.is_empty()
+        || resolved.expr.text.eq_ignore_ascii_case("null")
+        || resolved.opaque
+    {
+        return Err(invalid());
+    }
+    if resolver.joins.is_empty() {
+        if let Some(column) = resolved.column {
+            return Ok(OrderTerm::Column {
+                name: column,
+                descending,
+            });
+        }
+    }
+    let mut lowering = Lowering::new(Utc::now());
+    let value = finish_sort_value(&mut resolver, &mut lowering, resolved.expr)?;
+    Ok(OrderTerm::Expression {
+        fragment: value.into_fragment(),
+        descending,
+    })
+}
+
+/// Checks that a rule parses and that every identifier resolves against the collection (used
+/// when a collection is saved; an error there is `validation_invalid_rule`). As in PocketBase
+/// it is checked for a guest request with an empty body, so `@request.auth.*` and unknown
+/// `@request.body.*` keys are accepted (they are NULL then), while unknown fields, unknown
+/// collections, bad modifiers and bad function calls are not. `""` is valid.
+pub fn validate_rule(
+    expression: &str,
+    collection: &Collection,
+    schema: &dyn SchemaLookup,
+) -> Result<(), RuleError> {
+    if expression.is_empty() {
+        return Ok(());
+    }
+    let expr = parse(expression)?;
+    let request = RequestInfo::default();
+    let mut resolver = RecordResolver::new(schema, &request, collection, true)?;
+    let mut lowering = Lowering::new(Utc::now());
+    lower_expr(&mut resolver, &mut lowering, &expr)?;
+    Ok(())
+}

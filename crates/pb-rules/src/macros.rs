@@ -77,8 +77,8 @@ mod tests {
 
     #[test]
     fn macros_at_a_fixed_instant() {
-        let now = Utc.with_ymd_and_hms(2024, 2, 10, 13, 14, 15).unwrap()
-            + Duration::milliseconds(123);
+        let now =
+            Utc.with_ymd_and_hms(2024, 2, 10, 13, 14, 15).unwrap() + Duration::milliseconds(123);
         assert_eq!(text("@now", now), "2024-02-10 13:14:15.123Z");
         assert_eq!(text("@yesterday", now), "2024-02-09 13:14:15.123Z");
         assert_eq!(text("@tomorrow", now), "2024-02-11 13:14:15.123Z");

@@ -173,7 +173,10 @@ impl Parser {
             )));
         }
         if self.at(&TokenKind::RParen) {
-            return Err(RuleError::syntax("empty filter expression", open.span.start));
+            return Err(RuleError::syntax(
+                "empty filter expression",
+                open.span.start,
+            ));
         }
         self.depth += 1;
         self.last_join.push(JoinOp::And);
@@ -197,7 +200,10 @@ impl Parser {
     fn comparison(&mut self) -> Result<Expr, RuleError> {
         let left_token = self.bump();
         let TokenKind::Operand(left) = left_token.kind else {
-            return Err(RuleError::syntax("expected left operand", left_token.span.start));
+            return Err(RuleError::syntax(
+                "expected left operand",
+                left_token.span.start,
+            ));
         };
         if self.at(&TokenKind::LParen) {
             return self.group();
@@ -264,7 +270,10 @@ mod tests {
 
     #[test]
     fn fexpr_quirks_are_kept() {
-        assert_eq!(sexpr("(a = 1) (b = 2)"), "(&& (group (= a 1)) (group (= b 2)))");
+        assert_eq!(
+            sexpr("(a = 1) (b = 2)"),
+            "(&& (group (= a 1)) (group (= b 2)))"
+        );
         assert_eq!(
             sexpr("a = 1 || (b = 2) (c = 3)"),
             "(|| (|| (= a 1) (group (= b 2))) (group (= c 3)))"
@@ -276,8 +285,19 @@ mod tests {
     #[test]
     fn malformed_expressions_are_errors() {
         for bad in [
-            "", "  ", "// only a comment", "n = 1 &&", "(n = 1", "title =", "!(n = 1)", "ok",
-            "()", "n = 1 && ()", "(n = 1) = 2", "n = 1 n = 2", "&& n = 1",
+            "",
+            "  ",
+            "// only a comment",
+            "n = 1 &&",
+            "(n = 1",
+            "title =",
+            "!(n = 1)",
+            "ok",
+            "()",
+            "n = 1 && ()",
+            "(n = 1) = 2",
+            "n = 1 n = 2",
+            "&& n = 1",
         ] {
             assert!(parse(bad).is_err(), "{bad:?}");
         }

@@ -123,7 +123,9 @@ pub(crate) enum Resolution {
     Value(Resolved),
     /// `@request.body.<field>:changed`, which the compiler expands to
     /// `@request.body.<field>:isset = true && @request.body.<field> != <field>`.
-    Changed { field: String },
+    Changed {
+        field: String,
+    },
 }
 
 /// Identifier → SQL. The compiler only needs this; tests can supply a small resolver of their
@@ -174,10 +176,7 @@ impl<'a> RecordResolver<'a> {
         static_info.insert("body".into(), Value::Object(request.body.clone()));
         static_info.insert(
             "auth".into(),
-            request
-                .auth
-                .clone()
-                .map_or(Value::Null, Value::Object),
+            request.auth.clone().map_or(Value::Null, Value::Object),
         );
         Ok(RecordResolver {
             schema,
@@ -223,35 +222,46 @@ impl<'a> RecordResolver<'a> {
         self.schema.find_collection(name_or_id)
     }
 
-    /// Registers (or reuses) the join with this path `key` and returns its alias.
-    /// `collection` is the joined collection, if the join is one, for the list-rule check.
+    /// Registers (or reuses) the join with this path `key` and returns its alias. `on` builds
+    /// the ON clause for the new alias. `collection` is the joined collection, if the join is
+    /// one, for the list-rule check.
     fn register_join(
         &mut self,
         key: String,
         table: Sql,
-        on: Option<Sql>,
         collection: Option<&'a Collection>,
+        on: impl FnOnce(&mut Self, &str) -> Option<Sql>,
     ) -> Result<String, RuleError> {
-        if let Some(alias) = self.join_aliases.get(&key) {
-            return Ok(alias.clone());
-        }
-        let alias = self.fresh_alias("j");
-        if !self.scope.allow_hidden {
-            if let Some(collection) = collection {
+        let restricted = match collection {
+            Some(collection) if !self.scope.allow_hidden => {
                 if collection.list_rule.is_none() {
                     return Err(RuleError::RestrictedCollection {
                         collection: collection.name.clone(),
                     });
                 }
+                Some(collection)
+            }
+            _ => None,
+        };
+        let alias = match self.join_aliases.get(&key) {
+            Some(alias) => alias.clone(),
+            None => {
+                let alias = self.fresh_alias("j");
+                let on = on(self, &alias);
+                self.join_aliases.insert(key, alias.clone());
+                self.joins.push(Join {
+                    table,
+                    alias: alias.clone(),
+                    on,
+                });
+                alias
+            }
+        };
+        if let Some(collection) = restricted {
+            if !self.rule_joins.iter().any(|(joined, _)| *joined == alias) {
                 self.rule_joins.push((alias.clone(), collection));
             }
         }
-        self.join_aliases.insert(key, alias.clone());
-        self.joins.push(Join {
-            table,
-            alias: alias.clone(),
-            on,
-        });
         Ok(alias)
     }
 
@@ -299,7 +309,8 @@ impl<'a> RecordResolver<'a> {
         };
         let mut walk = self.new_walk(false)?;
         walk.collection = collection;
-        walk.alias = self.register_join(key, Sql::raw(table.clone()), None, Some(collection))?;
+        walk.alias =
+            self.register_join(key, Sql::raw(table.clone()), Some(collection), |_, _| None)?;
         walk.with_multi_match = true;
         let mm_alias = self.fresh_alias("m");
         walk.multi_match.joins.push(Join {
@@ -392,7 +403,8 @@ impl<'a> RecordResolver<'a> {
     }
 
     fn auth_field(&mut self, identifier: &str, props: &[&str]) -> Result<Resolution, RuleError> {
-        let Some(auth) = &self.request.auth else {
+        let request = self.request;
+        let Some(auth) = &request.auth else {
             return Ok(Resolution::Value(Resolved::raw("NULL")));
         };
         let collection_ref = auth
@@ -427,9 +439,12 @@ impl<'a> RecordResolver<'a> {
             on.push(" = ").push_param(Param::Text(auth_id.clone()));
             on
         };
-        let alias = self.fresh_alias_for_key(&key);
-        let registered = self.register_join(key, Sql::raw(table.clone()), Some(on(&alias)), Some(collection))?;
-        walk.alias = registered;
+        walk.alias = self.register_join(
+            key,
+            Sql::raw(table.clone()),
+            Some(collection),
+            |_, alias| Some(on(alias)),
+        )?;
         walk.collection = collection;
         let mm_alias = self.fresh_alias("m");
         walk.multi_match.joins.push(Join {
@@ -439,15 +454,6 @@ impl<'a> RecordResolver<'a> {
         });
         walk.multi_match_alias = mm_alias;
         self.active_props(walk, &props[2..])
-    }
-
-    /// The alias `register_join` will give `key` (the join's ON clause must name it before
-    /// the join is registered).
-    fn fresh_alias_for_key(&self, key: &str) -> String {
-        match self.join_aliases.get(key) {
-            Some(alias) => alias.clone(),
-            None => format!("pb$j{}", self.next_alias + 1),
-        }
     }
 
     /// `@request.body.<relation>.<…>`: the submitted related records.
@@ -477,8 +483,12 @@ impl<'a> RecordResolver<'a> {
         };
         let mut walk = self.new_walk(true)?;
         let key = self.key(&["@data", &collection.name, &field.name]);
-        let alias = self.fresh_alias_for_key(&key);
-        walk.alias = self.register_join(key, Sql::raw(table.clone()), Some(on(&alias)), Some(collection))?;
+        walk.alias = self.register_join(
+            key,
+            Sql::raw(table.clone()),
+            Some(collection),
+            |_, alias| Some(on(alias)),
+        )?;
         walk.collection = collection;
         walk.with_multi_match = field.is_multiple();
         let mm_alias = self.fresh_alias("m");
@@ -506,7 +516,7 @@ impl<'a> RecordResolver<'a> {
         };
         let mut walk = self.new_walk(true)?;
         let key = self.key(&["@dataEach", &field.name]);
-        let alias = self.register_join(key, table(), None, None)?;
+        let alias = self.register_join(key, table(), None, |_, _| None)?;
         let mut resolved = Resolved {
             expr: column(&alias, "value"),
             ..Resolved::default()
@@ -532,7 +542,11 @@ impl<'a> RecordResolver<'a> {
 
     /// Walks `props` from the walk's collection: relations, back-relations and JSON paths,
     /// then the last field with its modifier.
-    fn active_props(&mut self, mut walk: Walk<'a>, props: &[&str]) -> Result<Resolution, RuleError> {
+    fn active_props(
+        &mut self,
+        mut walk: Walk<'a>,
+        props: &[&str],
+    ) -> Result<Resolution, RuleError> {
         let total = props.len();
         for (index, prop) in props.iter().enumerate() {
             if index + 1 == total {
@@ -588,19 +602,24 @@ impl<'a> RecordResolver<'a> {
             let target_table = quote(checked(&target.name)?);
             let parent_column = column(&walk.alias, name);
             let key = self.key(&[&walk.alias, "rel", name]);
-            let new_alias = if !multiple {
-                let alias = self.fresh_alias_for_key(&key);
-                let mut on = column(&alias, "id");
-                on.push(" = ").push_sql(&parent_column);
-                self.register_join(key, Sql::raw(target_table.clone()), Some(on), Some(target))?
+            let joined_value = if !multiple {
+                parent_column
             } else {
                 let each_key = self.key(&[&walk.alias, "je", name]);
-                let each_alias = self.register_join(each_key, json_each(&parent_column), None, None)?;
-                let alias = self.fresh_alias_for_key(&key);
-                let mut on = column(&alias, "id");
-                on.push(" = ").push_sql(&column(&each_alias, "value"));
-                self.register_join(key, Sql::raw(target_table.clone()), Some(on), Some(target))?
+                let each_alias =
+                    self.register_join(each_key, json_each(&parent_column), None, |_, _| None)?;
+                column(&each_alias, "value")
             };
+            let new_alias = self.register_join(
+                key,
+                Sql::raw(target_table.clone()),
+                Some(target),
+                |_, alias| {
+                    let mut on = column(alias, "id");
+                    on.push(" = ").push_sql(&joined_value);
+                    Some(on)
+                },
+            )?;
             walk.collection = target;
             walk.alias = new_alias;
             if multiple {
@@ -670,24 +689,21 @@ impl<'a> RecordResolver<'a> {
         let back_column = checked(&back_field.name)?;
         let multiple = back_field.is_multiple();
         let key = self.key(&[&walk.alias, "via", &back_collection.name, back_column]);
-        let alias = self.fresh_alias_for_key(&key);
-        let on = if !multiple {
-            let mut on = column(&alias, back_column);
-            on.push(" = ").push_sql(&column(&walk.alias, "id"));
-            on
-        } else {
-            let each_alias = self.fresh_alias("e");
-            let mut on = column(&walk.alias, "id");
-            on.push(" IN (SELECT ")
-                .push_sql(&column(&each_alias, "value"))
-                .push(" FROM ")
-                .push_sql(&json_each(&column(&alias, back_column)))
-                .push(" ")
-                .push(&quote(&each_alias))
-                .push(")");
-            on
-        };
-        walk.alias = self.register_join(key, Sql::raw(back_table.clone()), Some(on), Some(back_collection))?;
+        let parent_alias = walk.alias.clone();
+        walk.alias = self.register_join(
+            key,
+            Sql::raw(back_table.clone()),
+            Some(back_collection),
+            |resolver, alias| {
+                Some(back_relation_on(
+                    resolver,
+                    alias,
+                    back_column,
+                    &parent_alias,
+                    multiple,
+                ))
+            },
+        )?;
         walk.collection = back_collection;
         if multiple {
             walk.with_multi_match = true;
@@ -696,23 +712,8 @@ impl<'a> RecordResolver<'a> {
                 !has_single_column_unique_index(back_collection, &back_field.name);
         }
         let mm_alias = self.fresh_alias("m");
-        let mm_on = if !multiple {
-            let mut on = column(&mm_alias, back_column);
-            on.push(" = ")
-                .push_sql(&column(&walk.multi_match_alias, "id"));
-            on
-        } else {
-            let each_alias = self.fresh_alias("e");
-            let mut on = column(&walk.multi_match_alias, "id");
-            on.push(" IN (SELECT ")
-                .push_sql(&column(&each_alias, "value"))
-                .push(" FROM ")
-                .push_sql(&json_each(&column(&mm_alias, back_column)))
-                .push(" ")
-                .push(&quote(&each_alias))
-                .push(")");
-            on
-        };
+        let mm_parent_alias = walk.multi_match_alias.clone();
+        let mm_on = back_relation_on(self, &mm_alias, back_column, &mm_parent_alias, multiple);
         walk.multi_match.joins.push(Join {
             table: Sql::raw(back_table),
             alias: mm_alias.clone(),
@@ -756,7 +757,7 @@ impl<'a> RecordResolver<'a> {
 
         if modifier == Modifier::Each && multi_valuer {
             let key = self.key(&[&walk.alias, "je", name]);
-            let each_alias = self.register_join(key, json_each(&own_column), None, None)?;
+            let each_alias = self.register_join(key, json_each(&own_column), None, |_, _| None)?;
             let mut resolved = Resolved {
                 expr: column(&each_alias, "value"),
                 ..Resolved::default()
@@ -806,6 +807,32 @@ impl<'a> RecordResolver<'a> {
         }
         Ok(Resolution::Value(resolved))
     }
+}
+
+/// The ON clause joining back-relation rows `alias` (whose relation column is `back_column`)
+/// to the rows of `parent_alias` they point at.
+fn back_relation_on(
+    resolver: &mut RecordResolver<'_>,
+    alias: &str,
+    back_column: &str,
+    parent_alias: &str,
+    multiple: bool,
+) -> Sql {
+    if !multiple {
+        let mut on = column(alias, back_column);
+        on.push(" = ").push_sql(&column(parent_alias, "id"));
+        return on;
+    }
+    let each_alias = resolver.fresh_alias("e");
+    let mut on = column(parent_alias, "id");
+    on.push(" IN (SELECT ")
+        .push_sql(&column(&each_alias, "value"))
+        .push(" FROM ")
+        .push_sql(&json_each(&column(alias, back_column)))
+        .push(" ")
+        .push(&quote(&each_alias))
+        .push(")");
+    on
 }
 
 impl Resolver for RecordResolver<'_> {
@@ -986,9 +1013,7 @@ pub(crate) fn go_json(value: &Value) -> String {
 fn go_string(value: Option<&Value>) -> String {
     match value {
         Some(Value::String(text)) => text.clone(),
-        Some(Value::Number(number)) => {
-            crate::sql::format_float(number.as_f64().unwrap_or(0.0))
-        }
+        Some(Value::Number(number)) => crate::sql::format_float(number.as_f64().unwrap_or(0.0)),
         Some(Value::Bool(flag)) => flag.to_string(),
         _ => String::new(),
     }
@@ -1110,7 +1135,8 @@ fn unique_index_columns(sql: &str) -> Option<Vec<String>> {
                 let words: Vec<&str> = column.split_whitespace().collect();
                 // Drop a trailing ASC/DESC and COLLATE <name>.
                 let mut end = words.len();
-                if end > 0 && matches!(words[end - 1].to_ascii_lowercase().as_str(), "asc" | "desc") {
+                if end > 0 && matches!(words[end - 1].to_ascii_lowercase().as_str(), "asc" | "desc")
+                {
                     end -= 1;
                 }
                 if end >= 2 && words[end - 2].eq_ignore_ascii_case("collate") {
@@ -1130,14 +1156,28 @@ mod tests {
     #[test]
     fn identifier_shapes() {
         for ok in [
-            "title", "_x", "a.b:each", "@request.context", "@request.auth.id",
-            "@request.body.a:isset", "@collection.users.name", "@collection.users:u.name",
+            "title",
+            "_x",
+            "a.b:each",
+            "@request.context",
+            "@request.auth.id",
+            "@request.body.a:isset",
+            "@collection.users.name",
+            "@collection.users:u.name",
         ] {
             assert!(is_allowed_identifier(ok), "{ok}");
         }
         for bad in [
-            "@request", "@request.auth", "@request.auth.", "@request.foo.x", "@collection.users",
-            "@collection.users:.name", "#x", "@now", "@rowid", "@request.method:lower",
+            "@request",
+            "@request.auth",
+            "@request.auth.",
+            "@request.foo.x",
+            "@collection.users",
+            "@collection.users:.name",
+            "#x",
+            "@now",
+            "@rowid",
+            "@request.method:lower",
         ] {
             assert!(!is_allowed_identifier(bad), "{bad}");
         }

@@ -116,15 +116,6 @@ impl Sql {
     }
 }
 
-/// Concatenates fragments, e.g. `concat([&a, &Sql::raw(" AND "), &b])`.
-pub(crate) fn concat(parts: &[&Sql]) -> Sql {
-    let mut out = Sql::default();
-    for part in parts {
-        out.push_sql(part);
-    }
-    out
-}
-
 /// Whether `name` may be used as an SQL identifier: `^[A-Za-z0-9_]+$`.
 pub(crate) fn is_safe_identifier(name: &str) -> bool {
     !name.is_empty()
@@ -201,7 +192,9 @@ pub(crate) fn json_extract(column: &Sql, path: &str) -> Sql {
     out.push_sql(column)
         .push(") THEN JSON_EXTRACT(")
         .push_sql(column)
-        .push(&format!(", '${path}') ELSE JSON_EXTRACT(json_object('pb', "))
+        .push(&format!(
+            ", '${path}') ELSE JSON_EXTRACT(json_object('pb', "
+        ))
         .push_sql(column)
         .push(&format!("), '$.pb{path}') END)"));
     out

@@ -15,4 +15,6 @@ mod errors;
 mod health;
 mod pocketbase_datadir;
 mod records;
+mod serve;
+mod settings;
 mod superusers_auth;

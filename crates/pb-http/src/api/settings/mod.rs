@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use pb_core::settings::{apply_patch, defaults, to_api_json, SETTINGS_KEY};
+use pb_core::settings::{apply_patch, defaults, to_api_json, validate, SETTINGS_KEY};
+use pb_core::CoreError;
 use serde_json::Value;
 
 use crate::api::superuser::require_superuser;
@@ -40,11 +41,12 @@ pub async fn patch(
     let saved = run_blocking(move || {
         txn::write(
             state.store.as_ref(),
-            "An error occurred while submitting the form.",
+            "An error occurred while saving the new settings.",
             |tx| {
                 require_superuser(tx, &state.schema(), token.as_deref())?;
                 let stored = tx.get_param(SETTINGS_KEY)?.unwrap_or_else(defaults);
                 let updated = apply_patch(&stored, &body);
+                validate(&updated).map_err(CoreError::Validation)?;
                 tx.set_param(SETTINGS_KEY, &updated)?;
                 Ok(to_api_json(&updated))
             },

@@ -4,6 +4,9 @@
 
 use serde_json::{json, Value};
 
+mod validate;
+pub use validate::validate;
+
 /// The `_params` id of the settings document.
 pub const SETTINGS_KEY: &str = "settings";
 
