@@ -10,6 +10,7 @@ pub mod auth;
 pub mod blocking;
 pub mod body;
 pub mod error;
+pub mod expand;
 pub mod fields;
 pub mod middleware;
 pub mod output;

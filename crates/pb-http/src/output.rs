@@ -1,10 +1,15 @@
-//! Turning records into response JSON for a given viewer, with `fields` applied.
+//! Turning records into response JSON for a given viewer, with `expand` and `fields` applied.
 
+use pb_core::ports::StoreTx;
 use pb_core::record::Visibility;
 use pb_core::{Collection, Record};
 use serde_json::Value;
 
 use crate::auth::request_auth::AuthContext;
+use crate::expand::{ExpandTree, Expander};
+use crate::query::QueryParams;
+use crate::state::Schema;
+use crate::txn::Failure;
 
 /// What `viewer` may see of `record`: hidden fields for superusers, the email of an auth record
 /// for itself and superusers (and always in auth responses, via `force_email`).
@@ -23,14 +28,33 @@ pub fn visibility_for(
     }
 }
 
-/// The record as JSON for `viewer`, with `fields` picked.
-pub fn record_json(
+/// The records as JSON for `viewer`: `expand` resolved, then `fields` picked.
+pub fn render_records(
+    tx: &mut dyn StoreTx,
+    schema: &Schema,
+    collection: &Collection,
+    records: &[Record],
+    viewer: Option<&AuthContext>,
+    params: &QueryParams,
+) -> Result<Vec<Value>, Failure> {
+    let tree = ExpandTree::parse(&params.expand);
+    let expander = Expander { schema, viewer };
+    let rendered = expander.render(tx, collection, records, &tree)?;
+    Ok(rendered
+        .into_iter()
+        .map(|value| crate::fields::pick(value, &params.fields))
+        .collect())
+}
+
+/// One record as JSON for `viewer`, with `expand` and `fields` applied.
+pub fn render_record(
+    tx: &mut dyn StoreTx,
+    schema: &Schema,
     collection: &Collection,
     record: &Record,
     viewer: Option<&AuthContext>,
-    fields: &str,
-) -> Value {
-    let visibility = visibility_for(viewer, record, false);
-    let value = Value::Object(record.to_api_json(collection, visibility));
-    crate::fields::pick(value, fields)
+    params: &QueryParams,
+) -> Result<Value, Failure> {
+    let mut rendered = render_records(tx, schema, collection, std::slice::from_ref(record), viewer, params)?;
+    Ok(rendered.pop().unwrap_or(Value::Null))
 }

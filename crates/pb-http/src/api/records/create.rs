@@ -16,7 +16,7 @@ use crate::auth::request_auth::bearer_token;
 use crate::blocking::run_blocking;
 use crate::body::read_object;
 use crate::error::{ApiError, ApiResult};
-use crate::output::record_json;
+use crate::output::render_record;
 use crate::query::QueryParams;
 use crate::state::AppState;
 use crate::txn;
@@ -71,14 +71,15 @@ pub async fn handle(
             check_relations(tx, &context.schema, &prepared.relation_checks)?;
             tx.insert_record(&collection, &prepared.record)
                 .map_err(|error| unique_to_validation(&collection, error))?;
-            Ok(())
-        })?;
-        Ok(record_json(
-            &collection,
-            &prepared.record,
-            context.auth.as_ref(),
-            &params.fields,
-        ))
+            Ok(render_record(
+                tx,
+                &context.schema,
+                &collection,
+                &prepared.record,
+                context.auth.as_ref(),
+                &params,
+            )?)
+        })
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))

@@ -12,7 +12,7 @@ use crate::access::{rule_access, RuleAccess};
 use crate::auth::request_auth::bearer_token;
 use crate::blocking::run_blocking;
 use crate::error::{ApiError, ApiResult};
-use crate::output::record_json;
+use crate::output::render_records;
 use crate::query::QueryParams;
 use crate::state::AppState;
 use crate::txn;
@@ -54,17 +54,14 @@ pub async fn handle(
                     }
                     RuleAccess::All => list_and_count(tx, &context, &query, params.skip_total)?,
                 };
-                let items: Vec<Value> = items
-                    .iter()
-                    .map(|record| {
-                        record_json(
-                            &context.collection,
-                            record,
-                            context.auth.as_ref(),
-                            &params.fields,
-                        )
-                    })
-                    .collect();
+                let items: Vec<Value> = render_records(
+                    tx,
+                    &context.schema,
+                    &context.collection,
+                    &items,
+                    context.auth.as_ref(),
+                    &params,
+                )?;
                 let (total_items, total_pages) = if params.skip_total {
                     (-1, -1)
                 } else {

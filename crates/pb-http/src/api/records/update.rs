@@ -16,7 +16,7 @@ use crate::auth::request_auth::bearer_token;
 use crate::blocking::run_blocking;
 use crate::body::read_object;
 use crate::error::{ApiError, ApiResult};
-use crate::output::record_json;
+use crate::output::render_record;
 use crate::query::QueryParams;
 use crate::state::AppState;
 use crate::txn;
@@ -62,12 +62,14 @@ pub async fn handle(
             check_relations(tx, &context.schema, &prepared.relation_checks)?;
             tx.update_record(&context.collection, &prepared.record)
                 .map_err(|error| unique_to_validation(&context.collection, error))?;
-            Ok(record_json(
+            Ok(render_record(
+                tx,
+                &context.schema,
                 &context.collection,
                 &prepared.record,
                 context.auth.as_ref(),
-                &params.fields,
-            ))
+                &params,
+            )?)
         })
     })
     .await?;

@@ -9,7 +9,7 @@ use crate::access::{rule_access, RuleAccess};
 use crate::auth::request_auth::bearer_token;
 use crate::blocking::run_blocking;
 use crate::error::{ApiError, ApiResult};
-use crate::output::record_json;
+use crate::output::render_record;
 use crate::query::QueryParams;
 use crate::state::AppState;
 use crate::txn;
@@ -37,12 +37,14 @@ pub async fn handle(
                 let record = tx
                     .find_record(&context.collection, &record_id)?
                     .ok_or_else(ApiError::not_found)?;
-                Ok(record_json(
+                Ok(render_record(
+                    tx,
+                    &context.schema,
                     &context.collection,
                     &record,
                     context.auth.as_ref(),
-                    &params.fields,
-                ))
+                    &params,
+                )?)
             },
         )
     })

@@ -1,0 +1,270 @@
+//! The `expand` query parameter: embeds the records that relation fields point at (and
+//! back-relations `<collection>_via_<field>`), nested with dots up to six levels, under each
+//! record's `expand` key. The target collection's view rule applies with the requester's auth;
+//! records the requester may not view, and unknown names, are silently left out.
+
+use std::collections::{BTreeMap, HashMap};
+
+use pb_core::field::FieldKind;
+use pb_core::ports::{RecordQuery, SqlFragment, SqlValue, StoreTx};
+use pb_core::{Collection, Field, Record};
+use serde_json::{Map, Value};
+
+use crate::access::{rule_access, RuleAccess};
+use crate::auth::request_auth::AuthContext;
+use crate::output::visibility_for;
+use crate::state::Schema;
+use crate::txn::Failure;
+
+/// PocketBase expands at most this many levels.
+const MAX_DEPTH: usize = 6;
+/// A back-relation expands at most this many records.
+const MAX_BACK_RELATIONS: u64 = 1000;
+
+/// The requested expansions, as a tree of relation names.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct ExpandTree {
+    children: BTreeMap<String, ExpandTree>,
+}
+
+impl ExpandTree {
+    /// Parses `a,b.c,d_via_e.f`; deeper paths than six levels are cut.
+    pub fn parse(expand: &str) -> ExpandTree {
+        let mut root = ExpandTree::default();
+        for path in expand.split(',').map(str::trim).filter(|path| !path.is_empty()) {
+            let mut node = &mut root;
+            for name in path.split('.').map(str::trim).take(MAX_DEPTH) {
+                if name.is_empty() {
+                    break;
+                }
+                node = node.children.entry(name.to_string()).or_default();
+            }
+        }
+        root
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.children.is_empty()
+    }
+}
+
+/// Everything the expansion needs besides the records.
+pub struct Expander<'a> {
+    pub schema: &'a Schema,
+    pub viewer: Option<&'a AuthContext>,
+}
+
+impl Expander<'_> {
+    /// The records as JSON for the viewer, each with its `expand` key filled per `tree`.
+    pub fn render(
+        &self,
+        tx: &mut dyn StoreTx,
+        collection: &Collection,
+        records: &[Record],
+        tree: &ExpandTree,
+    ) -> Result<Vec<Value>, Failure> {
+        let mut rendered: Vec<Map<String, Value>> = records
+            .iter()
+            .map(|record| record.to_api_json(collection, visibility_for(self.viewer, record, false)))
+            .collect();
+        if tree.is_empty() || records.is_empty() {
+            return Ok(rendered.into_iter().map(Value::Object).collect());
+        }
+        let mut expansions: Vec<Map<String, Value>> = vec![Map::new(); records.len()];
+        for (name, subtree) in &tree.children {
+            if let Some(field) = collection.field(name).filter(|field| is_relation(field)) {
+                self.expand_relation(tx, field, records, subtree, &mut expansions)?;
+            } else if let Some((source, field)) = self.back_relation(collection, name) {
+                self.expand_back_relation(tx, &source, &field, name, records, subtree, &mut expansions)?;
+            }
+        }
+        for (object, expansion) in rendered.iter_mut().zip(expansions) {
+            if !expansion.is_empty() {
+                object.insert("expand".into(), Value::Object(expansion));
+            }
+        }
+        Ok(rendered.into_iter().map(Value::Object).collect())
+    }
+
+    fn expand_relation(
+        &self,
+        tx: &mut dyn StoreTx,
+        field: &Field,
+        records: &[Record],
+        subtree: &ExpandTree,
+        expansions: &mut [Map<String, Value>],
+    ) -> Result<(), Failure> {
+        let FieldKind::Relation(options) = &field.kind else {
+            return Ok(());
+        };
+        let Some(target) = self.schema.find(&options.collection_id) else {
+            return Ok(());
+        };
+        let ids_per_record: Vec<Vec<String>> = records.iter().map(|record| relation_ids(record, field)).collect();
+        let mut all_ids: Vec<String> = ids_per_record.iter().flatten().cloned().collect();
+        all_ids.sort();
+        all_ids.dedup();
+        if all_ids.is_empty() {
+            return Ok(());
+        }
+        let Some(filter) = self.visible_filter(&target, id_in(&target, &all_ids)) else {
+            return Ok(());
+        };
+        let query = RecordQuery {
+            filter: Some(filter),
+            ..RecordQuery::default()
+        };
+        let found = tx.list_records(&target, &query)?;
+        let rendered = self.render(tx, &target, &found, subtree)?;
+        let by_id: HashMap<&str, &Value> = found.iter().map(Record::id).zip(rendered.iter()).collect();
+        for (expansion, ids) in expansions.iter_mut().zip(ids_per_record) {
+            let items: Vec<Value> = ids.iter().filter_map(|id| by_id.get(id.as_str()).map(|v| (*v).clone())).collect();
+            if items.is_empty() {
+                continue;
+            }
+            let value = if field.is_multiple() {
+                Value::Array(items)
+            } else {
+                items.into_iter().next().unwrap_or(Value::Null)
+            };
+            expansion.insert(field.name.clone(), value);
+        }
+        Ok(())
+    }
+
+    /// `<collection>_via_<field>` where `field` is a relation of `collection` pointing here.
+    fn back_relation(&self, collection: &Collection, name: &str) -> Option<(std::sync::Arc<Collection>, Field)> {
+        let (source_name, field_name) = name.split_once("_via_")?;
+        let source = self.schema.find(source_name)?;
+        let field = source.field(field_name)?.clone();
+        match &field.kind {
+            FieldKind::Relation(options) if options.collection_id == collection.id => Some((source, field)),
+            _ => None,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn expand_back_relation(
+        &self,
+        tx: &mut dyn StoreTx,
+        source: &Collection,
+        field: &Field,
+        name: &str,
+        records: &[Record],
+        subtree: &ExpandTree,
+        expansions: &mut [Map<String, Value>],
+    ) -> Result<(), Failure> {
+        let single = !field.is_multiple() && has_unique_index(source, &field.name);
+        for (record, expansion) in records.iter().zip(expansions.iter_mut()) {
+            let Some(filter) = self.visible_filter(source, references(source, field, record.id())) else {
+                return Ok(());
+            };
+            let query = RecordQuery {
+                filter: Some(filter),
+                limit: Some(MAX_BACK_RELATIONS),
+                ..RecordQuery::default()
+            };
+            let found = tx.list_records(source, &query)?;
+            if found.is_empty() {
+                continue;
+            }
+            let mut rendered = self.render(tx, source, &found, subtree)?;
+            let value = if single { rendered.swap_remove(0) } else { Value::Array(rendered) };
+            expansion.insert(name.to_string(), value);
+        }
+        Ok(())
+    }
+
+    /// `filter` narrowed by the target's view rule, or `None` when the viewer may see nothing.
+    fn visible_filter(&self, target: &Collection, filter: SqlFragment) -> Option<SqlFragment> {
+        match rule_access(&target.view_rule, self.viewer) {
+            Ok(RuleAccess::All) => Some(filter),
+            Ok(RuleAccess::Matching(rule)) => Some(and(filter, rule)),
+            Ok(RuleAccess::Nothing) | Err(_) => None,
+        }
+    }
+}
+
+fn is_relation(field: &Field) -> bool {
+    matches!(field.kind, FieldKind::Relation(_))
+}
+
+fn relation_ids(record: &Record, field: &Field) -> Vec<String> {
+    match record.get(&field.name) {
+        Some(Value::String(id)) if !id.is_empty() => vec![id.clone()],
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Quotes a schema identifier (already checked by collection validation) for SQLite.
+fn quote(identifier: &str) -> String {
+    format!("\"{}\"", identifier.replace('"', "\"\""))
+}
+
+fn id_in(collection: &Collection, ids: &[String]) -> SqlFragment {
+    let placeholders = vec!["?"; ids.len()].join(", ");
+    SqlFragment {
+        sql: format!("{}.\"id\" IN ({placeholders})", quote(&collection.name)),
+        binds: ids.iter().cloned().map(SqlValue::Text).collect(),
+    }
+}
+
+fn references(source: &Collection, field: &Field, id: &str) -> SqlFragment {
+    let column = format!("{}.{}", quote(&source.name), quote(&field.name));
+    let sql = if field.is_multiple() {
+        format!("EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = ?)")
+    } else {
+        format!("{column} = ?")
+    };
+    SqlFragment {
+        sql,
+        binds: vec![SqlValue::Text(id.to_string())],
+    }
+}
+
+fn and(left: SqlFragment, right: SqlFragment) -> SqlFragment {
+    let mut binds = left.binds;
+    binds.extend(right.binds);
+    SqlFragment {
+        sql: format!("({}) AND ({})", left.sql, right.sql),
+        binds,
+    }
+}
+
+/// Whether a UNIQUE index covers exactly `column` (then a back-relation is a single record).
+fn has_unique_index(collection: &Collection, column: &str) -> bool {
+    collection.indexes.iter().any(|index| {
+        let upper = index.to_uppercase();
+        if !upper.contains("UNIQUE") {
+            return false;
+        }
+        let Some(open) = index.find('(') else { return false };
+        let Some(close) = index.rfind(')') else { return false };
+        let columns: Vec<String> = index[open + 1..close]
+            .split(',')
+            .map(|part| part.trim().trim_matches(|c| c == '`' || c == '"' || c == '[' || c == ']').to_string())
+            .collect();
+        columns.len() == 1 && columns[0] == column
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_nested_paths_and_caps_depth() {
+        let tree = ExpandTree::parse("author, post.author ,a.b.c.d.e.f.g.h");
+        assert_eq!(tree.children.len(), 3);
+        assert!(tree.children["post"].children.contains_key("author"));
+        let mut depth = 0;
+        let mut node = &tree.children["a"];
+        while let Some(next) = node.children.values().next() {
+            node = next;
+            depth += 1;
+        }
+        assert_eq!(depth, MAX_DEPTH - 1);
+        assert!(ExpandTree::parse(" , ").is_empty());
+    }
+}
