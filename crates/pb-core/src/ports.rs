@@ -171,3 +171,39 @@ pub trait PasswordHasher {
     /// Whether `password` matches `hash` (constant-time where the scheme allows).
     fn verify(&self, password: &str, hash: &str) -> bool;
 }
+
+/// An email as the auth flows compose it: an HTML body with a plain-text alternative, from the
+/// application's sender to one or more addresses.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MailMessage {
+    /// The sender's display name (`meta.senderName`); may be empty.
+    pub from_name: String,
+    /// The sender's address (`meta.senderAddress`).
+    pub from_address: String,
+    /// Recipient addresses.
+    pub to: Vec<String>,
+    pub subject: String,
+    pub html: String,
+    /// The plain-text alternative of `html`.
+    pub text: String,
+}
+
+/// Why a message was not delivered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MailError {
+    /// No transport is configured (SMTP disabled); the message was dropped.
+    #[error("no mail transport is configured")]
+    NotConfigured,
+    /// The message itself is unusable (an address that does not parse, …).
+    #[error("invalid message: {0}")]
+    InvalidMessage(String),
+    /// The transport failed (connection, TLS, authentication, rejected recipient, …).
+    #[error("mail transport failed: {0}")]
+    Transport(String),
+}
+
+/// Delivers email. Sending blocks until the transport is done: callers run it on a blocking
+/// thread, and in the background when the client must not wait for it.
+pub trait Mailer: Send + Sync {
+    fn send(&self, message: &MailMessage) -> Result<(), MailError>;
+}

@@ -8,9 +8,10 @@ use std::collections::{BTreeMap, HashMap};
 use pb_core::field::FieldKind;
 use pb_core::ports::{RecordQuery, SqlFragment, SqlValue, StoreTx};
 use pb_core::{Collection, Field, Record};
+use pb_rules::RequestInfo;
 use serde_json::{Map, Value};
 
-use crate::access::{rule_access, RuleAccess};
+use crate::access::{and, quote, rule_access, RuleAccess, RuleScope};
 use crate::auth::request_auth::AuthContext;
 use crate::output::visibility_for;
 use crate::state::Schema;
@@ -31,7 +32,11 @@ impl ExpandTree {
     /// Parses `a,b.c,d_via_e.f`; deeper paths than six levels are cut.
     pub fn parse(expand: &str) -> ExpandTree {
         let mut root = ExpandTree::default();
-        for path in expand.split(',').map(str::trim).filter(|path| !path.is_empty()) {
+        for path in expand
+            .split(',')
+            .map(str::trim)
+            .filter(|path| !path.is_empty())
+        {
             let mut node = &mut root;
             for name in path.split('.').map(str::trim).take(MAX_DEPTH) {
                 if name.is_empty() {
@@ -52,6 +57,8 @@ impl ExpandTree {
 pub struct Expander<'a> {
     pub schema: &'a Schema,
     pub viewer: Option<&'a AuthContext>,
+    /// The request as rules see it (view rules of the expanded collections).
+    pub request: &'a RequestInfo,
 }
 
 impl Expander<'_> {
@@ -63,9 +70,13 @@ impl Expander<'_> {
         records: &[Record],
         tree: &ExpandTree,
     ) -> Result<Vec<Value>, Failure> {
+        let managed = self.managed_ids(tx, collection, records)?;
         let mut rendered: Vec<Map<String, Value>> = records
             .iter()
-            .map(|record| record.to_api_json(collection, visibility_for(self.viewer, record, false)))
+            .map(|record| {
+                let is_managed = managed.iter().any(|id| id == record.id());
+                record.to_api_json(collection, visibility_for(self.viewer, record, is_managed))
+            })
             .collect();
         if tree.is_empty() || records.is_empty() {
             return Ok(rendered.into_iter().map(Value::Object).collect());
@@ -75,7 +86,15 @@ impl Expander<'_> {
             if let Some(field) = collection.field(name).filter(|field| is_relation(field)) {
                 self.expand_relation(tx, field, records, subtree, &mut expansions)?;
             } else if let Some((source, field)) = self.back_relation(collection, name) {
-                self.expand_back_relation(tx, &source, &field, name, records, subtree, &mut expansions)?;
+                self.expand_back_relation(
+                    tx,
+                    &source,
+                    &field,
+                    name,
+                    records,
+                    subtree,
+                    &mut expansions,
+                )?;
             }
         }
         for (object, expansion) in rendered.iter_mut().zip(expansions) {
@@ -100,7 +119,10 @@ impl Expander<'_> {
         let Some(target) = self.schema.find(&options.collection_id) else {
             return Ok(());
         };
-        let ids_per_record: Vec<Vec<String>> = records.iter().map(|record| relation_ids(record, field)).collect();
+        let ids_per_record: Vec<Vec<String>> = records
+            .iter()
+            .map(|record| relation_ids(record, field))
+            .collect();
         let mut all_ids: Vec<String> = ids_per_record.iter().flatten().cloned().collect();
         all_ids.sort();
         all_ids.dedup();
@@ -116,9 +138,13 @@ impl Expander<'_> {
         };
         let found = tx.list_records(&target, &query)?;
         let rendered = self.render(tx, &target, &found, subtree)?;
-        let by_id: HashMap<&str, &Value> = found.iter().map(Record::id).zip(rendered.iter()).collect();
+        let by_id: HashMap<&str, &Value> =
+            found.iter().map(Record::id).zip(rendered.iter()).collect();
         for (expansion, ids) in expansions.iter_mut().zip(ids_per_record) {
-            let items: Vec<Value> = ids.iter().filter_map(|id| by_id.get(id.as_str()).map(|v| (*v).clone())).collect();
+            let items: Vec<Value> = ids
+                .iter()
+                .filter_map(|id| by_id.get(id.as_str()).map(|v| (*v).clone()))
+                .collect();
             if items.is_empty() {
                 continue;
             }
@@ -133,12 +159,18 @@ impl Expander<'_> {
     }
 
     /// `<collection>_via_<field>` where `field` is a relation of `collection` pointing here.
-    fn back_relation(&self, collection: &Collection, name: &str) -> Option<(std::sync::Arc<Collection>, Field)> {
+    fn back_relation(
+        &self,
+        collection: &Collection,
+        name: &str,
+    ) -> Option<(std::sync::Arc<Collection>, Field)> {
         let (source_name, field_name) = name.split_once("_via_")?;
         let source = self.schema.find(source_name)?;
         let field = source.field(field_name)?.clone();
         match &field.kind {
-            FieldKind::Relation(options) if options.collection_id == collection.id => Some((source, field)),
+            FieldKind::Relation(options) if options.collection_id == collection.id => {
+                Some((source, field))
+            }
             _ => None,
         }
     }
@@ -156,7 +188,8 @@ impl Expander<'_> {
     ) -> Result<(), Failure> {
         let single = !field.is_multiple() && has_unique_index(source, &field.name);
         for (record, expansion) in records.iter().zip(expansions.iter_mut()) {
-            let Some(filter) = self.visible_filter(source, references(source, field, record.id())) else {
+            let Some(filter) = self.visible_filter(source, references(source, field, record.id()))
+            else {
                 return Ok(());
             };
             let query = RecordQuery {
@@ -169,15 +202,67 @@ impl Expander<'_> {
                 continue;
             }
             let mut rendered = self.render(tx, source, &found, subtree)?;
-            let value = if single { rendered.swap_remove(0) } else { Value::Array(rendered) };
+            let value = if single {
+                rendered.swap_remove(0)
+            } else {
+                Value::Array(rendered)
+            };
             expansion.insert(name.to_string(), value);
         }
         Ok(())
     }
 
+    /// The ids among `records` of an auth collection whose manageRule the viewer passes: a
+    /// manager sees their email like the owner does. One query for the whole batch.
+    fn managed_ids(
+        &self,
+        tx: &mut dyn StoreTx,
+        collection: &Collection,
+        records: &[Record],
+    ) -> Result<Vec<String>, Failure> {
+        let Some(viewer) = self.viewer else {
+            return Ok(Vec::new());
+        };
+        let manage_rule = collection
+            .auth
+            .as_ref()
+            .and_then(|auth| auth.manage_rule.clone());
+        if viewer.is_superuser() || manage_rule.is_none() || records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let scope = RuleScope {
+            schema: self.schema,
+            auth: self.viewer,
+            request: self.request,
+        };
+        let ids: Vec<String> = records
+            .iter()
+            .map(|record| record.id().to_string())
+            .collect();
+        let filter = match rule_access(&manage_rule, collection, &scope) {
+            Ok(RuleAccess::All) => return Ok(ids),
+            Ok(RuleAccess::Matching(rule)) => and(id_in(collection, &ids), rule),
+            Ok(RuleAccess::Nothing) | Err(_) => return Ok(Vec::new()),
+        };
+        let query = RecordQuery {
+            filter: Some(filter),
+            ..RecordQuery::default()
+        };
+        Ok(tx
+            .list_records(collection, &query)?
+            .iter()
+            .map(|record| record.id().to_string())
+            .collect())
+    }
+
     /// `filter` narrowed by the target's view rule, or `None` when the viewer may see nothing.
     fn visible_filter(&self, target: &Collection, filter: SqlFragment) -> Option<SqlFragment> {
-        match rule_access(&target.view_rule, self.viewer) {
+        let scope = RuleScope {
+            schema: self.schema,
+            auth: self.viewer,
+            request: self.request,
+        };
+        match rule_access(&target.view_rule, target, &scope) {
             Ok(RuleAccess::All) => Some(filter),
             Ok(RuleAccess::Matching(rule)) => Some(and(filter, rule)),
             Ok(RuleAccess::Nothing) | Err(_) => None,
@@ -192,14 +277,13 @@ fn is_relation(field: &Field) -> bool {
 fn relation_ids(record: &Record, field: &Field) -> Vec<String> {
     match record.get(&field.name) {
         Some(Value::String(id)) if !id.is_empty() => vec![id.clone()],
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
         _ => Vec::new(),
     }
-}
-
-/// Quotes a schema identifier (already checked by collection validation) for SQLite.
-fn quote(identifier: &str) -> String {
-    format!("\"{}\"", identifier.replace('"', "\"\""))
 }
 
 fn id_in(collection: &Collection, ids: &[String]) -> SqlFragment {
@@ -223,15 +307,6 @@ fn references(source: &Collection, field: &Field, id: &str) -> SqlFragment {
     }
 }
 
-fn and(left: SqlFragment, right: SqlFragment) -> SqlFragment {
-    let mut binds = left.binds;
-    binds.extend(right.binds);
-    SqlFragment {
-        sql: format!("({}) AND ({})", left.sql, right.sql),
-        binds,
-    }
-}
-
 /// Whether a UNIQUE index covers exactly `column` (then a back-relation is a single record).
 fn has_unique_index(collection: &Collection, column: &str) -> bool {
     collection.indexes.iter().any(|index| {
@@ -239,11 +314,19 @@ fn has_unique_index(collection: &Collection, column: &str) -> bool {
         if !upper.contains("UNIQUE") {
             return false;
         }
-        let Some(open) = index.find('(') else { return false };
-        let Some(close) = index.rfind(')') else { return false };
+        let Some(open) = index.find('(') else {
+            return false;
+        };
+        let Some(close) = index.rfind(')') else {
+            return false;
+        };
         let columns: Vec<String> = index[open + 1..close]
             .split(',')
-            .map(|part| part.trim().trim_matches(|c| c == '`' || c == '"' || c == '[' || c == ']').to_string())
+            .map(|part| {
+                part.trim()
+                    .trim_matches(|c| c == '`' || c == '"' || c == '[' || c == ']')
+                    .to_string()
+            })
             .collect();
         columns.len() == 1 && columns[0] == column
     })

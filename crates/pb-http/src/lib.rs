@@ -15,6 +15,7 @@ pub mod fields;
 pub mod middleware;
 pub mod output;
 pub mod query;
+pub mod request_info;
 pub mod server;
 pub mod state;
 pub mod txn;

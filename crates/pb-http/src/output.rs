@@ -3,6 +3,7 @@
 use pb_core::ports::StoreTx;
 use pb_core::record::Visibility;
 use pb_core::{Collection, Record};
+use pb_rules::RequestInfo;
 use serde_json::Value;
 
 use crate::auth::request_auth::AuthContext;
@@ -35,10 +36,15 @@ pub fn render_records(
     collection: &Collection,
     records: &[Record],
     viewer: Option<&AuthContext>,
+    request: &RequestInfo,
     params: &QueryParams,
 ) -> Result<Vec<Value>, Failure> {
     let tree = ExpandTree::parse(&params.expand);
-    let expander = Expander { schema, viewer };
+    let expander = Expander {
+        schema,
+        viewer,
+        request,
+    };
     let rendered = expander.render(tx, collection, records, &tree)?;
     Ok(rendered
         .into_iter()
@@ -53,8 +59,17 @@ pub fn render_record(
     collection: &Collection,
     record: &Record,
     viewer: Option<&AuthContext>,
+    request: &RequestInfo,
     params: &QueryParams,
 ) -> Result<Value, Failure> {
-    let mut rendered = render_records(tx, schema, collection, std::slice::from_ref(record), viewer, params)?;
+    let mut rendered = render_records(
+        tx,
+        schema,
+        collection,
+        std::slice::from_ref(record),
+        viewer,
+        request,
+        params,
+    )?;
     Ok(rendered.pop().unwrap_or(Value::Null))
 }

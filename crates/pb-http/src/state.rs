@@ -45,6 +45,14 @@ impl Schema {
             .map(|index| Arc::clone(&self.collections[*index]))
     }
 
+    /// Like [`Schema::find`], borrowing instead of sharing.
+    pub fn find_ref(&self, id_or_name: &str) -> Option<&Collection> {
+        self.by_id
+            .get(id_or_name)
+            .or_else(|| self.by_lower_name.get(&id_or_name.to_lowercase()))
+            .map(|index| self.collections[*index].as_ref())
+    }
+
     pub fn all(&self) -> &[Arc<Collection>] {
         &self.collections
     }

@@ -146,7 +146,7 @@ pub enum Operand {
     /// (`author.name`, `tags:each`, `@now`, `null`).
     Identifier { name: String, span: Span },
     /// A quoted string, already unescaped. `quote` is the quote character used (`'` or `"`),
-    /// kept so that the source printer reproduces the text exactly.
+    /// kept so that the source printer uses it again.
     Text {
         value: String,
         quote: char,
@@ -179,7 +179,7 @@ impl Operand {
             Operand::Text { value, quote, .. } => {
                 out.push(*quote);
                 for character in value.chars() {
-                    if character == *quote {
+                    if character == *quote || character == '\\' {
                         out.push('\\');
                     }
                     out.push(character);

@@ -95,7 +95,7 @@ pub(crate) fn resolve_operand<R: Resolver>(
             let resolution = resolver.resolve(name);
             let error = match resolution {
                 Ok(Resolution::Value(resolved)) if !resolved.expr.text.is_empty() => {
-                    return Ok(resolved)
+                    return Ok(*resolved)
                 }
                 Ok(Resolution::Changed { field }) => {
                     return lower_changed(resolver, lowering, &field)
@@ -665,30 +665,40 @@ pub(crate) fn finish(
 }
 
 /// A sort value: `value` as is when nothing was joined, otherwise a scalar subquery over the
-/// joins (first matching row), with the joined collections' list rules as its WHERE.
+/// joins (first matching row) with the joined collections' list rules as its WHERE. The second
+/// part is the condition those list rules put on the listed rows (non-superusers), if any.
 pub(crate) fn finish_sort_value(
     resolver: &mut RecordResolver<'_>,
     lowering: &mut Lowering,
     value: Sql,
-) -> Result<Sql, RuleError> {
+) -> Result<(Sql, Option<Sql>), RuleError> {
     let rule_conditions = rule_join_conditions(resolver, lowering)?;
     if resolver.joins.is_empty() {
-        return Ok(value);
+        return Ok((value, None));
     }
-    let mut out = Sql::raw("(SELECT ");
-    out.push_sql(&value)
-        .push(" FROM (SELECT 1)")
-        .push_sql(&joins_sql(resolver));
+    let mut from = Sql::raw(" FROM (SELECT 1)");
+    from.push_sql(&joins_sql(resolver));
     for (index, rule_condition) in rule_conditions.iter().enumerate() {
-        out.push(if index == 0 { " WHERE (" } else { " AND (" })
+        from.push(if index == 0 { " WHERE (" } else { " AND (" })
             .push_sql(rule_condition)
             .push(")");
     }
-    out.push(" LIMIT 1)");
-    Ok(out)
+    let mut sort_value = Sql::raw("(SELECT ");
+    sort_value
+        .push_sql(&value)
+        .push_sql(&from)
+        .push(" LIMIT 1)");
+    let row_condition = (!rule_conditions.is_empty()).then(|| {
+        let mut condition = Sql::raw("EXISTS (SELECT 1");
+        condition.push_sql(&from).push(")");
+        condition
+    });
+    Ok((sort_value, row_condition))
 }
 
+// Tests panic on purpose when something is off.
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

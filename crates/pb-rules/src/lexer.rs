@@ -4,8 +4,12 @@
 //! Some details are deliberately PocketBase's, not what a fresh design would pick:
 //!
 //! * Whitespace is only space, tab and `\n` (a `\r` is an error).
-//! * A string ends at the first matching quote not directly preceded by a backslash, and the
-//!   only unescaping done is `\'` → `'` (or `\"` → `"` in double quotes); other backslashes stay.
+//! * In strings a backslash escapes the next character: `\\`, `\'` and `\"` stand for themselves,
+//!   `\n`, `\t` and `\r` for newline, tab and carriage return; any other `\x` is kept as the two
+//!   characters. (`fexpr` v0.6, observed on PocketBase 0.40.6.)
+//! * A NUL character at the start of a token ends the input; one that interrupts a run
+//!   (whitespace, identifier, number, operator, comment) is swallowed as a separator; inside a
+//!   string, a group or a function call it is an error. That is how `fexpr` treats it.
 //! * A number is an optional leading `-`, digits and at most one `.`; no exponent.
 //! * An identifier immediately followed by `(` is a function call. Its arguments are scanned
 //!   here (identifiers, numbers, strings, nested calls up to three levels, a trailing comma
@@ -70,7 +74,8 @@ pub fn tokenize(source: &str) -> Result<Vec<Token>, RuleError> {
         };
         let start = lexer.position;
         match character {
-            ' ' | '\t' | '\n' => lexer.position += 1,
+            '\0' => break,
+            ' ' | '\t' | '\n' => lexer.whitespace(),
             '(' => {
                 let close = lexer.group_end(start)?;
                 if groups.len() >= MAX_GROUP_DEPTH {
@@ -108,7 +113,7 @@ pub fn tokenize(source: &str) -> Result<Vec<Token>, RuleError> {
                 });
             }
             _ if is_sign_char(character) => {
-                let text = lexer.take_while(is_sign_char);
+                let text = lexer.take_run(is_sign_char);
                 let op = SignOp::parse(text).ok_or_else(|| {
                     RuleError::syntax(format!("invalid sign operator {text:?}"), start)
                 })?;
@@ -118,7 +123,7 @@ pub fn tokenize(source: &str) -> Result<Vec<Token>, RuleError> {
                 });
             }
             '&' | '|' => {
-                let text = lexer.take_while(|c| c == '&' || c == '|');
+                let text = lexer.take_run(|c| c == '&' || c == '|');
                 let op = match text {
                     "&&" => JoinOp::And,
                     "||" => JoinOp::Or,
@@ -174,7 +179,9 @@ fn is_valid_identifier(text: &str) -> bool {
     match text.chars().last() {
         None => false,
         Some(last) => {
-            !matches!(last, '.' | ':') && !(text.len() == 1 && matches!(last, '@' | '_' | '#'))
+            let ends_with_combiner = matches!(last, '.' | ':');
+            let lone_special = text.len() == 1 && matches!(last, '@' | '_' | '#');
+            !ends_with_combiner && !lone_special
         }
     }
 }
@@ -215,6 +222,23 @@ impl<'a> Lexer<'a> {
         self.slice(start, self.position)
     }
 
+    /// A run of `keep` characters; a NUL right after it is swallowed.
+    fn take_run(&mut self, keep: impl Fn(char) -> bool) -> &'a str {
+        let run = self.take_while(keep);
+        self.swallow_nul();
+        run
+    }
+
+    fn swallow_nul(&mut self) {
+        if self.peek() == Some('\0') {
+            self.position += 1;
+        }
+    }
+
+    fn whitespace(&mut self) {
+        self.take_run(|c| matches!(c, ' ' | '\t' | '\n'));
+    }
+
     /// The position of the `)` closing the group opened at `open`: parentheses are counted
     /// outside quoted strings, comments are not recognised (as in `fexpr`).
     fn group_end(&self, open: usize) -> Result<usize, RuleError> {
@@ -226,6 +250,7 @@ impl<'a> Lexer<'a> {
         let mut depth = 1usize;
         while let Some(character) = scanner.peek() {
             match character {
+                '\0' => break,
                 '(' => {
                     depth += 1;
                     scanner.position += 1;
@@ -256,7 +281,7 @@ impl<'a> Lexer<'a> {
             return Err(RuleError::syntax("invalid comment", start));
         }
         while let Some(character) = self.bump() {
-            if character == '\n' {
+            if character == '\n' || character == '\0' {
                 break;
             }
         }
@@ -267,20 +292,26 @@ impl<'a> Lexer<'a> {
     fn text(&mut self) -> Result<Operand, RuleError> {
         let start = self.position;
         let quote = self.bump().unwrap_or('\'');
-        let content_start = self.position;
-        let mut previous = '\0';
+        let unterminated = || RuleError::syntax("unterminated quoted text", start);
+        let mut value = String::new();
         loop {
-            let Some(character) = self.bump() else {
-                return Err(RuleError::syntax("unterminated quoted text", start));
-            };
-            if character == quote && previous != '\\' {
-                break;
+            match self.bump() {
+                None | Some('\0') => return Err(unterminated()),
+                Some('\\') => match self.bump() {
+                    None | Some('\0') => return Err(unterminated()),
+                    Some(escaped @ ('\\' | '\'' | '"')) => value.push(escaped),
+                    Some('n') => value.push('\n'),
+                    Some('t') => value.push('\t'),
+                    Some('r') => value.push('\r'),
+                    Some(other) => {
+                        value.push('\\');
+                        value.push(other);
+                    }
+                },
+                Some(character) if character == quote => break,
+                Some(character) => value.push(character),
             }
-            previous = character;
         }
-        let raw = self.slice(content_start, self.position - 1);
-        let escaped_quote = format!("\\{quote}");
-        let value = raw.replace(&escaped_quote, &quote.to_string());
         Ok(Operand::Text {
             value,
             quote,
@@ -335,6 +366,8 @@ impl<'a> Lexer<'a> {
             }
             return self.function_arguments(name, start, depth_left);
         }
+        let end = self.position;
+        self.swallow_nul();
         if !is_valid_identifier(name) {
             return Err(RuleError::syntax(
                 format!("invalid identifier {name:?}"),
@@ -343,7 +376,7 @@ impl<'a> Lexer<'a> {
         }
         Ok(Operand::Identifier {
             name: name.to_string(),
-            span: Span::new(start, self.position),
+            span: Span::new(start, end),
         })
     }
 
@@ -358,7 +391,7 @@ impl<'a> Lexer<'a> {
         let mut args = Vec::new();
         let mut expect_comma = false;
         loop {
-            let Some(character) = self.peek() else {
+            let Some(character) = self.peek().filter(|character| *character != '\0') else {
                 return Err(RuleError::syntax(
                     format!("invalid or incomplete function {name:?} (expected ')')"),
                     start,
@@ -370,7 +403,7 @@ impl<'a> Lexer<'a> {
                     self.position += 1;
                     break;
                 }
-                ' ' | '\t' | '\n' => self.position += 1,
+                ' ' | '\t' | '\n' => self.whitespace(),
                 '/' => self.skip_comment()?,
                 ',' if expect_comma => {
                     expect_comma = false;
@@ -416,7 +449,9 @@ impl<'a> Lexer<'a> {
     }
 }
 
+// Tests panic on purpose when something is off.
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -429,8 +464,8 @@ mod tests {
     }
 
     #[test]
-    fn strings_unescape_only_their_own_quote() {
-        let tokens = kinds(r#"'it\'s' "a\'b\"c""#);
+    fn strings_unescape_like_fexpr_v0_6() {
+        let tokens = kinds(r#"'it\'s' "a\'b\"c" 'a\\b\n\t\r\x\"' 'a\\'"#);
         let values: Vec<String> = tokens
             .iter()
             .filter_map(|kind| match kind {
@@ -438,7 +473,7 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(values, ["it's", r#"a\'b"c"#]);
+        assert_eq!(values, ["it's", r#"a'b"c"#, "a\\b\n\t\r\\x\"", "a\\"]);
     }
 
     #[test]
@@ -463,6 +498,15 @@ mod tests {
         ] {
             assert!(tokenize(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn nul_ends_input_or_separates_like_fexpr() {
+        assert_eq!(kinds("n = 1\0 garbage").len(), 4);
+        assert_eq!(kinds("n\0= 1").len(), 4);
+        assert!(tokenize("n = 'a\0'").is_err());
+        assert!(tokenize("(n = 1\0)").is_err());
+        assert!(tokenize("f(1,\0 2) = 1").is_err());
     }
 
     #[test]

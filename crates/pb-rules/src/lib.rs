@@ -19,6 +19,15 @@
 //! Invariant: nothing here panics on user input. Every failure is a [`RuleError`]; deeply
 //! nested or huge expressions hit limits before they can exhaust the stack.
 //!
+//! Entry points: [`compile_filter`] for one rule or filter, [`compile_list_query`] for a whole
+//! list request (list rule, `filter` and `sort` sharing joins exactly as PocketBase does),
+//! [`compile_sort`] for a `sort` param alone, [`validate_rule`] when a collection is saved,
+//! and [`parse`] for the syntax tree.
+//!
+//! The SQL is SQLite's (`json_each`, `json_extract`, `iif`); `geoDistance()` needs SQLite's
+//! math functions (`radians`, `acos`, `cos`, `sin`), which the bundled SQLite lacks unless
+//! built with `SQLITE_ENABLE_MATH_FUNCTIONS` or given them as application functions.
+//!
 //! Not done here, by design: deciding who is a superuser, treating a `null` rule as
 //! "superusers only" and skipping rules for superusers (the HTTP layer's job), and running the
 //! SQL (the store's).
@@ -32,7 +41,9 @@ pub mod parser;
 mod resolver;
 mod sql;
 
+// Tests panic on purpose when something is off.
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests;
 
 use chrono::{DateTime, Utc};
@@ -58,11 +69,18 @@ pub const MAX_SORT_TERM_LENGTH: usize = 255;
 /// Fill it the way PocketBase fills its `RequestInfo`, since rules compare these values as
 /// given:
 /// * `auth`: the authenticated record's values (`id`, `collectionId`, `collectionName` and
-///   every field, hidden ones included; `emailVisibility` ignored), or `None` for guests.
-///   `@request.auth.id`, `.collectionId`, `.collectionName`, `.email`, `.emailVisibility` and
-///   `.verified` are read from here; other auth fields are read from the auth record's row.
-/// * `body`: the submitted data as JSON (for multipart: a string per single value, an array
-///   of strings for repeated keys).
+///   every field including hidden ones and `email` whatever `emailVisibility` says), or `None`
+///   for guests. `@request.auth.id`, `.collectionId`, `.collectionName`, `.email`,
+///   `.emailVisibility` and `.verified` are read from here; every other `@request.auth.*` is
+///   read from the auth record's row (a join on its id), so its collection must be in the
+///   schema.
+/// * `body`: what PocketBase calls the request body for create/update rules, which is *not*
+///   the raw JSON: modifier keys (`tags+`, `-tags`, `views+`) are applied against the record,
+///   and every key naming a field holds the value the record will hold (`"5"` → `5` for a
+///   number, `""` → `[]` for a multi select, `"true"` → `true` for a bool …; PocketBase's
+///   `ReplaceModifiers`); unknown keys stay as sent; hidden fields are removed for
+///   non-superusers (except an auth collection's `password`). Multipart values are strings
+///   (arrays for repeated keys) before that normalisation. Empty for GET.
 /// * `query`: the first value of each query param, as strings.
 /// * `headers`: header names lowercased with `-` replaced by `_` (`x_token`), first values,
 ///   as strings.
@@ -93,6 +111,13 @@ impl SchemaLookup for [Collection] {
                 self.iter()
                     .find(|collection| collection.name.eq_ignore_ascii_case(id_or_name))
             })
+    }
+}
+
+/// For `&dyn SchemaLookup` from a slice: pass `&slice` where `slice: &[Collection]`.
+impl SchemaLookup for &[Collection] {
+    fn find_collection(&self, id_or_name: &str) -> Option<&Collection> {
+        (**self).find_collection(id_or_name)
     }
 }
 
@@ -178,6 +203,7 @@ pub(crate) fn compile_filter_at(
         request,
         now,
     )
+    .map(sql::Sql::into_fragment)
 }
 
 /// Compiles a collection's list (or view) rule and a user's filter into one condition, the way
@@ -215,23 +241,33 @@ pub(crate) fn compile_list_filter_at(
 ) -> Result<SqlFragment, RuleError> {
     let rule_options = CompileOptions::rule();
     compile_parts(
-        &[
-            Part {
-                expression: rule,
-                options: &rule_options,
-                is_rule: true,
-            },
-            Part {
-                expression: filter,
-                options: filter_options,
-                is_rule: false,
-            },
-        ],
+        &list_parts(rule, filter, &rule_options, filter_options),
         collection,
         schema,
         request,
         now,
     )
+    .map(sql::Sql::into_fragment)
+}
+
+fn list_parts<'a>(
+    rule: &'a str,
+    filter: &'a str,
+    rule_options: &'a CompileOptions,
+    filter_options: &'a CompileOptions,
+) -> [Part<'a>; 2] {
+    [
+        Part {
+            expression: rule,
+            options: rule_options,
+            is_rule: true,
+        },
+        Part {
+            expression: filter,
+            options: filter_options,
+            is_rule: false,
+        },
+    ]
 }
 
 struct Part<'a> {
@@ -241,15 +277,7 @@ struct Part<'a> {
 }
 
 fn check_param_limits(expression: &str, options: &CompileOptions) -> Result<(), RuleError> {
-    if !options.allow_request_and_collection_refs {
-        for prefix in ["@collection.", "@request."] {
-            if expression.contains(prefix) {
-                return Err(RuleError::ForbiddenRequestRef {
-                    prefix: prefix.to_string(),
-                });
-            }
-        }
-    }
+    check_forbidden_refs(expression, options)?;
     if let Some(max) = options.max_length {
         if expression.len() > max {
             return Err(RuleError::TooLong {
@@ -267,7 +295,7 @@ fn compile_parts(
     schema: &dyn SchemaLookup,
     request: &RequestInfo,
     now: DateTime<Utc>,
-) -> Result<SqlFragment, RuleError> {
+) -> Result<sql::Sql, RuleError> {
     let mut parsed = Vec::new();
     for part in parts {
         if part.expression.is_empty() {
@@ -279,10 +307,7 @@ fn compile_parts(
         parsed.push((parse(part.expression)?, part.options));
     }
     if parsed.is_empty() {
-        return Ok(SqlFragment {
-            sql: "1=1".to_string(),
-            binds: Vec::new(),
-        });
+        return Ok(sql::Sql::raw("1=1"));
     }
     let mut resolver = RecordResolver::new(schema, request, collection, true)?;
     let mut lowering = Lowering::new(now);
@@ -300,7 +325,7 @@ fn compile_parts(
         });
     }
     let condition = condition.unwrap_or_else(|| sql::Sql::raw("1=1"));
-    Ok(finish(&mut resolver, &mut lowering, condition)?.into_fragment())
+    finish(&mut resolver, &mut lowering, condition)
 }
 
 /// Compiles a `sort` query param (`-created,author.name,@random`) to ORDER BY terms.
@@ -312,26 +337,34 @@ fn compile_parts(
 /// arbitrary for multi-valued paths). `@request.*` values are not sortable. An empty param
 /// gives no terms. At most [`MAX_SORT_TERMS`] terms of at most [`MAX_SORT_TERM_LENGTH`] bytes.
 ///
-/// Difference from PocketBase, on purpose: for non-superusers PocketBase applies the joined
-/// collection's list rule as an extra *filter* on the listed rows when sorting by a relation
-/// path; here it only hides the related value (sorting as NULL) and never drops rows.
+/// For non-superusers PocketBase also applies the list rule of a collection joined for sorting
+/// as an extra *filter* on the listed rows (sorting posts by `profile.bio` hides the posts whose
+/// profile the user may not list). Only [`compile_list_query`] can do that; here such a value
+/// merely sorts as NULL.
 pub fn compile_sort(
     sort: &str,
     collection: &Collection,
     schema: &dyn SchemaLookup,
     options: &CompileOptions,
 ) -> Result<Vec<OrderTerm>, RuleError> {
+    check_forbidden_refs(sort, options)?;
+    Ok(sort_terms(sort, collection, schema, options, Utc::now())?
+        .into_iter()
+        .map(|(term, _)| term)
+        .collect())
+}
+
+/// The terms of a sort param, each with the condition its joined collections' list rules put
+/// on the listed rows (non-superusers only).
+fn sort_terms(
+    sort: &str,
+    collection: &Collection,
+    schema: &dyn SchemaLookup,
+    options: &CompileOptions,
+    now: DateTime<Utc>,
+) -> Result<Vec<(OrderTerm, Option<sql::Sql>)>, RuleError> {
     if sort.is_empty() {
         return Ok(Vec::new());
-    }
-    if !options.allow_request_and_collection_refs {
-        for prefix in ["@collection.", "@request."] {
-            if sort.contains(prefix) {
-                return Err(RuleError::ForbiddenRequestRef {
-                    prefix: prefix.to_string(),
-                });
-            }
-        }
     }
     let terms: Vec<&str> = sort.split(',').map(str::trim).collect();
     if terms.len() > MAX_SORT_TERMS {
@@ -352,10 +385,10 @@ pub fn compile_sort(
             )));
         }
         match name {
-            "@random" => order.push(OrderTerm::Random),
-            "@rowid" => order.push(OrderTerm::RowId { descending }),
+            "@random" => order.push((OrderTerm::Random, None)),
+            "@rowid" => order.push((OrderTerm::RowId { descending }, None)),
             _ => order.push(sort_term(
-                name, descending, collection, schema, &request, options,
+                name, descending, collection, schema, &request, options, now,
             )?),
         }
     }
@@ -369,14 +402,15 @@ fn sort_term(
     schema: &dyn SchemaLookup,
     request: &RequestInfo,
     options: &CompileOptions,
-) -> Result<OrderTerm, RuleError> {
+    now: DateTime<Utc>,
+) -> Result<(OrderTerm, Option<sql::Sql>), RuleError> {
     let invalid = || RuleError::InvalidSort {
         name: name.to_string(),
     };
     let mut resolver =
         RecordResolver::new(schema, request, collection, options.allow_hidden_fields)?;
     let resolved = match resolver.resolve(name) {
-        Ok(Resolution::Value(resolved)) => resolved,
+        Ok(Resolution::Value(resolved)) => *resolved,
         Ok(Resolution::Changed { .. }) => return Err(invalid()),
         Err(error @ (RuleError::HiddenField { .. } | RuleError::RestrictedCollection { .. })) => {
             return Err(error)
@@ -392,18 +426,109 @@ fn sort_term(
     }
     if resolver.joins.is_empty() {
         if let Some(column) = resolved.column {
-            return Ok(OrderTerm::Column {
-                name: column,
-                descending,
+            return Ok((
+                OrderTerm::Column {
+                    name: column,
+                    descending,
+                },
+                None,
+            ));
+        }
+    }
+    let mut lowering = Lowering::new(now);
+    let (value, row_condition) = finish_sort_value(&mut resolver, &mut lowering, resolved.expr)?;
+    Ok((
+        OrderTerm::Expression {
+            fragment: value.into_fragment(),
+            descending,
+        },
+        row_condition,
+    ))
+}
+
+/// A list request compiled at once: the WHERE condition and the ORDER BY terms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListQuery {
+    pub filter: SqlFragment,
+    pub order: Vec<OrderTerm>,
+}
+
+/// Compiles everything of a list request the way PocketBase's list endpoint does: the
+/// collection's list rule (`""` for none, and for superusers), the `filter` param and the
+/// `sort` param, checked in PocketBase's order (the 403 for `@request.`/`@collection.` in
+/// either param first, then the filter, then the sort). The rule and the filter share joined
+/// rows (see [`compile_list_filter`]); for non-superusers, collections joined by the sort have
+/// their list rules applied to the listed rows, as in PocketBase.
+pub fn compile_list_query(
+    rule: &str,
+    filter: &str,
+    sort: &str,
+    collection: &Collection,
+    schema: &dyn SchemaLookup,
+    request: &RequestInfo,
+    options: &CompileOptions,
+) -> Result<ListQuery, RuleError> {
+    compile_list_query_at(
+        rule,
+        filter,
+        sort,
+        collection,
+        schema,
+        request,
+        options,
+        Utc::now(),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn compile_list_query_at(
+    rule: &str,
+    filter: &str,
+    sort: &str,
+    collection: &Collection,
+    schema: &dyn SchemaLookup,
+    request: &RequestInfo,
+    options: &CompileOptions,
+    now: DateTime<Utc>,
+) -> Result<ListQuery, RuleError> {
+    check_forbidden_refs(filter, options)?;
+    check_forbidden_refs(sort, options)?;
+    let condition = compile_parts(
+        &list_parts(rule, filter, &CompileOptions::rule(), options),
+        collection,
+        schema,
+        request,
+        now,
+    )?;
+    let terms = sort_terms(sort, collection, schema, options, now)?;
+    let mut condition = condition;
+    let mut order = Vec::with_capacity(terms.len());
+    for (term, row_condition) in terms {
+        if let Some(row_condition) = row_condition {
+            let mut combined = condition.wrapped("(", ") AND ");
+            combined.push_sql(&row_condition);
+            condition = combined;
+        }
+        order.push(term);
+    }
+    Ok(ListQuery {
+        filter: condition.into_fragment(),
+        order,
+    })
+}
+
+fn check_forbidden_refs(expression: &str, options: &CompileOptions) -> Result<(), RuleError> {
+    if options.allow_request_and_collection_refs {
+        return Ok(());
+    }
+    for prefix in ["@collection.", "@request."] {
+        if expression.contains(prefix) {
+            return Err(RuleError::ForbiddenRequestRef {
+                prefix: prefix.to_string(),
             });
         }
     }
-    let mut lowering = Lowering::new(Utc::now());
-    let value = finish_sort_value(&mut resolver, &mut lowering, resolved.expr)?;
-    Ok(OrderTerm::Expression {
-        fragment: value.into_fragment(),
-        descending,
-    })
+    Ok(())
 }
 
 /// Checks that a rule parses and that every identifier resolves against the collection (used

@@ -63,7 +63,9 @@ fn last_day_of_month(date: NaiveDate) -> NaiveDate {
         .unwrap_or(date)
 }
 
+// Tests panic on purpose when something is off.
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use chrono::TimeZone;

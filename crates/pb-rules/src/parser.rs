@@ -244,7 +244,9 @@ impl Parser {
     }
 }
 
+// Tests panic on purpose when something is off.
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -120,12 +120,16 @@ impl Resolved {
 /// What an identifier resolves to.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Resolution {
-    Value(Resolved),
+    Value(Box<Resolved>),
     /// `@request.body.<field>:changed`, which the compiler expands to
     /// `@request.body.<field>:isset = true && @request.body.<field> != <field>`.
     Changed {
         field: String,
     },
+}
+
+fn resolution(resolved: Resolved) -> Resolution {
+    Resolution::Value(Box::new(resolved))
 }
 
 /// Identifier → SQL. The compiler only needs this; tests can supply a small resolver of their
@@ -356,14 +360,14 @@ impl<'a> RecordResolver<'a> {
     /// A value read from the request (`@request.method`, `@request.query.x`, …).
     fn static_field(&self, path: &[&str]) -> Result<Resolution, RuleError> {
         let Some((last, parents)) = path.split_last() else {
-            return Ok(Resolution::Value(Resolved::raw("NULL")));
+            return Ok(resolution(Resolved::raw("NULL")));
         };
         let (last, modifier) = split_modifier(last)?;
         let mut keys: Vec<&str> = parents.to_vec();
         keys.push(last);
         let found = extract_nested(&self.static_info, &keys);
         if modifier == Modifier::Isset {
-            return Ok(Resolution::Value(Resolved::raw(if found.is_some() {
+            return Ok(resolution(Resolved::raw(if found.is_some() {
                 "TRUE"
             } else {
                 "FALSE"
@@ -393,19 +397,19 @@ impl<'a> RecordResolver<'a> {
             });
         }
         let Some(param) = param else {
-            return Ok(Resolution::Value(Resolved::raw("NULL")));
+            return Ok(resolution(Resolved::raw("NULL")));
         };
         let mut resolved = Resolved::param(param);
         if modifier == Modifier::Lower {
             resolved.expr = resolved.expr.wrapped("LOWER(", ")");
         }
-        Ok(Resolution::Value(resolved))
+        Ok(resolution(resolved))
     }
 
     fn auth_field(&mut self, identifier: &str, props: &[&str]) -> Result<Resolution, RuleError> {
         let request = self.request;
         let Some(auth) = &request.auth else {
-            return Ok(Resolution::Value(Resolved::raw("NULL")));
+            return Ok(resolution(Resolved::raw("NULL")));
         };
         let collection_ref = auth
             .get("collectionId")
@@ -413,7 +417,7 @@ impl<'a> RecordResolver<'a> {
             .filter(|id| !id.is_empty())
             .or_else(|| auth.get("collectionName").and_then(Value::as_str));
         let Some(collection) = collection_ref.and_then(|name| self.load_collection(name)) else {
-            return Ok(Resolution::Value(Resolved::raw("NULL")));
+            return Ok(resolution(Resolved::raw("NULL")));
         };
         const PLAIN: [&str; 6] = [
             "@request.auth.id",
@@ -466,7 +470,7 @@ impl<'a> RecordResolver<'a> {
             .ok_or_else(|| RuleError::unknown(props.join(".")))?;
         let ids = unique_strings(self.request.body.get(&field.name));
         if ids.is_empty() {
-            return Ok(Resolution::Value(Resolved::raw("NULL")));
+            return Ok(resolution(Resolved::raw("NULL")));
         }
         let table = quote(checked(&collection.name)?);
         let on = |alias: &str| {
@@ -534,7 +538,7 @@ impl<'a> RecordResolver<'a> {
             walk.multi_match.value = column(&mm_alias, "value");
             resolved.multi_match = Some(walk.multi_match);
         }
-        Ok(Resolution::Value(resolved))
+        Ok(resolution(resolved))
     }
 
     // ---------------------------------------------------------------------------------------
@@ -573,7 +577,7 @@ impl<'a> RecordResolver<'a> {
                             json_extract(&column(&walk.multi_match_alias, name), &path);
                         resolved.multi_match = Some(walk.multi_match);
                     }
-                    return Ok(Resolution::Value(resolved));
+                    return Ok(resolution(resolved));
                 }
             }
             if index >= MAX_NESTED_RELATIONS {
@@ -584,7 +588,7 @@ impl<'a> RecordResolver<'a> {
             let Some(field) = field else {
                 match self.back_relation(&mut walk, prop)? {
                     true => continue,
-                    false => return Ok(Resolution::Value(Resolved::raw("NULL"))),
+                    false => return Ok(resolution(Resolved::raw("NULL"))),
                 }
             };
             let FieldKind::Relation(options) = &field.kind else {
@@ -729,7 +733,7 @@ impl<'a> RecordResolver<'a> {
         let collection = walk.collection;
         let Some(field) = collection.field(name) else {
             if walk.nullify_missing {
-                return Ok(Resolution::Value(Resolved::raw("NULL")));
+                return Ok(resolution(Resolved::raw("NULL")));
             }
             return Err(RuleError::unknown(name));
         };
@@ -752,7 +756,7 @@ impl<'a> RecordResolver<'a> {
                 walk.multi_match.value = json_array_length(&mm_column);
                 resolved.multi_match = Some(walk.multi_match);
             }
-            return Ok(Resolution::Value(resolved));
+            return Ok(resolution(resolved));
         }
 
         if modifier == Modifier::Each && multi_valuer {
@@ -775,7 +779,7 @@ impl<'a> RecordResolver<'a> {
                 walk.multi_match.value = column(&mm_each_alias, "value");
                 resolved.multi_match = Some(walk.multi_match);
             }
-            return Ok(Resolution::Value(resolved));
+            return Ok(resolution(resolved));
         }
 
         let is_own_column = walk.alias == self.scope.alias;
@@ -805,7 +809,7 @@ impl<'a> RecordResolver<'a> {
             walk.multi_match.value = mm_value;
             resolved.multi_match = Some(walk.multi_match);
         }
-        Ok(Resolution::Value(resolved))
+        Ok(resolution(resolved))
     }
 }
 
@@ -1062,14 +1066,14 @@ fn body_length(
         });
     }
     let count = to_slice(body.get(&field.name)).len();
-    Ok(Resolution::Value(Resolved::raw(&count.to_string())))
+    Ok(resolution(Resolved::raw(&count.to_string())))
 }
 
 fn body_lower(field: &Field, body: &serde_json::Map<String, Value>) -> Resolution {
     let text = go_string(body.get(&field.name));
     let mut resolved = Resolved::param(Param::Text(text));
     resolved.expr = resolved.expr.wrapped("LOWER(", ")");
-    Resolution::Value(resolved)
+    resolution(resolved)
 }
 
 /// Whether `collection` has a single-column UNIQUE index on `column` (partial indexes count,
@@ -1149,7 +1153,9 @@ fn unique_index_columns(sql: &str) -> Option<Vec<String>> {
     )
 }
 
+// Tests panic on purpose when something is off.
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -224,7 +224,9 @@ pub(crate) fn json_path(segments: &[&str]) -> String {
     path
 }
 
+// Tests panic on purpose when something is off.
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

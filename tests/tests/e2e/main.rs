@@ -12,6 +12,7 @@ mod harness;
 mod collections;
 mod crash;
 mod errors;
+mod filter_differential;
 mod health;
 mod pocketbase_datadir;
 mod records;

@@ -27,7 +27,7 @@ const USERS: [(&str, &str, &str, bool, bool); 2] = [
 ];
 
 /// The reference PocketBase binary, or `None` when `PB_SKIP_REFERENCE=1`.
-fn reference_bin() -> Option<PathBuf> {
+pub(crate) fn reference_bin() -> Option<PathBuf> {
     if std::env::var("PB_SKIP_REFERENCE").as_deref() == Ok("1") {
         eprintln!("PB_SKIP_REFERENCE=1: skipping the test against a real PocketBase data dir");
         return None;
@@ -322,6 +322,12 @@ fn pb_serves_a_data_dir_written_by_pocketbase() {
         );
     }
 
+    // The bcrypt hashes PocketBase wrote were replaced by argon2id at those logins.
+    for (email, ..) in USERS.iter() {
+        let hash = stored_password_hash(&server.data_dir().join("data.db"), "users", email);
+        assert!(hash.starts_with("$argon2id$"), "{email}: {hash}");
+    }
+
     // Tokens PocketBase signed (tokenKey + the collection's secret) are still valid.
     let old_superuser = server.guest().with_token(&snapshot.superuser_token);
     assert_eq!(old_superuser.get("/api/collections/everything").0, 200);
@@ -329,4 +335,23 @@ fn pb_serves_a_data_dir_written_by_pocketbase() {
     let (status, refreshed) = old_user.post("/api/collections/users/auth-refresh", &json!({}));
     assert_eq!(status, 200, "{refreshed}");
     assert_eq!(refreshed["record"], snapshot.user_logins[0]["record"]);
+}
+
+#[derive(diesel::QueryableByName)]
+struct PasswordRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    password: String,
+}
+
+/// The stored password hash of the auth record with `email` in `table`.
+fn stored_password_hash(database: &std::path::Path, table: &str, email: &str) -> String {
+    use diesel::prelude::*;
+    let mut connection =
+        diesel::sqlite::SqliteConnection::establish(&database.display().to_string()).unwrap();
+    let rows: Vec<PasswordRow> =
+        diesel::sql_query(format!("SELECT password FROM `{table}` WHERE email = ?"))
+            .bind::<diesel::sql_types::Text, _>(email)
+            .load(&mut connection)
+            .unwrap();
+    rows.into_iter().next().unwrap().password
 }

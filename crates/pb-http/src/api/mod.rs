@@ -74,5 +74,45 @@ pub fn configure(config: &mut web::ServiceConfig) {
             "/api/collections/{collection}/auth-refresh",
             web::post().to(auth::refresh::handle),
         )
+        .route(
+            "/api/collections/{collection}/auth-methods",
+            web::get().to(auth::methods::handle),
+        )
+        .route(
+            "/api/collections/{collection}/auth-with-otp",
+            web::post().to(auth::with_otp::handle),
+        )
+        .route(
+            "/api/collections/{collection}/request-otp",
+            web::post().to(auth::request_otp::handle),
+        )
+        .route(
+            "/api/collections/{collection}/impersonate/{id}",
+            web::post().to(auth::impersonate::handle),
+        )
+        .route(
+            "/api/collections/{collection}/request-verification",
+            web::post().to(auth::request_verification::handle),
+        )
+        .route(
+            "/api/collections/{collection}/confirm-verification",
+            web::post().to(auth::confirm_verification::handle),
+        )
+        .route(
+            "/api/collections/{collection}/request-password-reset",
+            web::post().to(auth::request_password_reset::handle),
+        )
+        .route(
+            "/api/collections/{collection}/confirm-password-reset",
+            web::post().to(auth::confirm_password_reset::handle),
+        )
+        .route(
+            "/api/collections/{collection}/request-email-change",
+            web::post().to(auth::request_email_change::handle),
+        )
+        .route(
+            "/api/collections/{collection}/confirm-email-change",
+            web::post().to(auth::confirm_email_change::handle),
+        )
         .default_service(web::to(fallback::handle));
 }

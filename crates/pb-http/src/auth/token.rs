@@ -1,6 +1,7 @@
 //! PocketBase's JWTs: HS256, signed with the record's `tokenKey` followed by the collection's
-//! secret for the token type, with claims `{id, collectionId, type, exp[, refreshable]}` and no
-//! `iat`/`iss`/`sub`. Signed and checked with biscuit.
+//! secret for the token type, with claims `{id, collectionId, type, exp}` plus `refreshable` on
+//! auth tokens, `email` on verification and password-reset tokens and `email` + `newEmail` on
+//! email-change tokens; no `iat`/`iss`/`sub`. Signed and checked with biscuit.
 
 use biscuit::jwa::SignatureAlgorithm;
 use biscuit::jws::{RegisteredHeader, Secret};
@@ -18,7 +19,33 @@ pub struct TokenClaims {
     /// Only on auth tokens: `false` for impersonation tokens.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub refreshable: Option<bool>,
+    /// The record's email when the token was made (verification, password reset, email
+    /// change tokens).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub email: Option<String>,
+    /// The address an email-change token moves the record to.
+    #[serde(rename = "newEmail", skip_serializing_if = "Option::is_none", default)]
+    pub new_email: Option<String>,
 }
+
+impl TokenClaims {
+    /// The claims of a token of `token_type` for record `id` of collection `collection_id`,
+    /// without the type-specific extras.
+    pub fn new(id: &str, collection_id: &str, token_type: &str) -> TokenClaims {
+        TokenClaims {
+            id: id.to_string(),
+            collection_id: collection_id.to_string(),
+            token_type: token_type.to_string(),
+            refreshable: None,
+            email: None,
+            new_email: None,
+        }
+    }
+}
+
+/// The latest `exp` a token gets (the last second of year 9999), however long a duration is
+/// asked for.
+pub const MAX_EXPIRY: i64 = 253_402_300_799;
 
 /// Signs `claims` expiring `duration_seconds` from now with `tokenKey + secret`.
 pub fn sign(
@@ -27,7 +54,10 @@ pub fn sign(
     secret: &str,
     duration_seconds: i64,
 ) -> Option<String> {
-    let expiry = chrono::Utc::now().timestamp() + duration_seconds.max(1);
+    let expiry = chrono::Utc::now()
+        .timestamp()
+        .saturating_add(duration_seconds.max(1))
+        .min(MAX_EXPIRY);
     let claims_set = ClaimsSet {
         registered: RegisteredClaims {
             expiry: Some(Timestamp::from(expiry)),
@@ -55,6 +85,15 @@ pub fn sign(
 pub fn peek(token: &str) -> Option<TokenClaims> {
     let jwt: JWT<TokenClaims, Empty> = JWT::new_encoded(token);
     jwt.unverified_payload().ok().map(|claims| claims.private)
+}
+
+/// One text claim of a token, without checking the signature: `None` when the token does not
+/// decode or the claim is missing or not a string. The confirm endpoints report a missing
+/// `email`/`newEmail` claim before they look at the signature, as PocketBase does.
+pub fn peek_text_claim(token: &str, name: &str) -> Option<String> {
+    let jwt: JWT<serde_json::Map<String, serde_json::Value>, Empty> = JWT::new_encoded(token);
+    let claims = jwt.unverified_payload().ok()?;
+    claims.private.get(name)?.as_str().map(str::to_string)
 }
 
 /// Checks signature (HS256 only) and expiry; returns the claims when both hold.
@@ -99,10 +138,8 @@ mod tests {
 
     fn claims() -> TokenClaims {
         TokenClaims {
-            id: "abc".into(),
-            collection_id: "pbc_1".into(),
-            token_type: "auth".into(),
             refreshable: Some(true),
+            ..TokenClaims::new("abc", "pbc_1", "auth")
         }
     }
 
@@ -130,5 +167,33 @@ mod tests {
         assert_eq!(verify(&token, "other", "secret"), None);
         assert_eq!(peek(&token), Some(claims()));
         assert_eq!(verify("garbage", "key", "secret"), None);
+    }
+
+    #[test]
+    fn absurd_durations_are_capped() {
+        let token = sign(claims(), "key", "secret", i64::MAX).unwrap();
+        let payload = decode_part(token.split('.').nth(1).unwrap());
+        assert_eq!(payload["exp"], MAX_EXPIRY);
+    }
+
+    #[test]
+    fn email_change_tokens_carry_both_addresses() {
+        let claims = TokenClaims {
+            email: Some("old@example.com".into()),
+            new_email: Some("new@example.com".into()),
+            ..TokenClaims::new("abc", "pbc_1", "emailChange")
+        };
+        let token = sign(claims.clone(), "key", "secret", 60).unwrap();
+        let payload = decode_part(token.split('.').nth(1).unwrap());
+        assert_eq!(payload["email"], "old@example.com");
+        assert_eq!(payload["newEmail"], "new@example.com");
+        assert!(payload.get("refreshable").is_none());
+        assert_eq!(verify(&token, "key", "secret"), Some(claims));
+        assert_eq!(
+            peek_text_claim(&token, "newEmail").as_deref(),
+            Some("new@example.com")
+        );
+        assert_eq!(peek_text_claim(&token, "missing"), None);
+        assert_eq!(peek_text_claim("garbage", "email"), None);
     }
 }

@@ -13,10 +13,15 @@ struct LabelRow {
     label: Option<String>,
 }
 
-diesel::define_sql_function! { fn radians(x: Double) -> Double; }
-diesel::define_sql_function! { fn acos(x: Double) -> Double; }
-diesel::define_sql_function! { fn cos(x: Double) -> Double; }
-diesel::define_sql_function! { fn sin(x: Double) -> Double; }
+diesel::define_sql_function! { fn radians(x: Nullable<Double>) -> Nullable<Double>; }
+diesel::define_sql_function! { fn acos(x: Nullable<Double>) -> Nullable<Double>; }
+diesel::define_sql_function! { fn cos(x: Nullable<Double>) -> Nullable<Double>; }
+diesel::define_sql_function! { fn sin(x: Nullable<Double>) -> Nullable<Double>; }
+
+/// SQLite's math functions give NULL for NULL and for results that are not numbers.
+fn math(function: fn(f64) -> f64) -> impl Fn(Option<f64>) -> Option<f64> {
+    move |x| x.map(function).filter(|result| !result.is_nan())
+}
 
 pub(crate) struct Db {
     connection: SqliteConnection,
@@ -30,10 +35,10 @@ impl Db {
         // The bundled SQLite is built without the math functions geoDistance() needs; the
         // store has to provide them the same way (or build SQLite with them).
         if connection.batch_execute("SELECT radians(1)").is_err() {
-            radians_utils::register_impl(&mut connection, |x: f64| x.to_radians()).unwrap();
-            acos_utils::register_impl(&mut connection, |x: f64| x.acos()).unwrap();
-            cos_utils::register_impl(&mut connection, |x: f64| x.cos()).unwrap();
-            sin_utils::register_impl(&mut connection, |x: f64| x.sin()).unwrap();
+            radians_utils::register_impl(&mut connection, math(f64::to_radians)).unwrap();
+            acos_utils::register_impl(&mut connection, math(f64::acos)).unwrap();
+            cos_utils::register_impl(&mut connection, math(f64::cos)).unwrap();
+            sin_utils::register_impl(&mut connection, math(f64::sin)).unwrap();
         }
         Db { connection }
     }

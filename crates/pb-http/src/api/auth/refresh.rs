@@ -1,18 +1,22 @@
 //! `POST /api/collections/{collection}/auth-refresh`: a new token for the record the current
-//! token belongs to. A non-refreshable token (impersonation) is answered with itself.
+//! token belongs to. A non-refreshable token (impersonation) is answered with itself. The
+//! collection's authRule is checked again, with the record as the caller.
 
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::Map;
 
 use super::auth_collection;
-use super::response::{auth_response, new_auth_token};
+use super::form::client_info;
+use super::response::{complete, Completion};
 use crate::auth::request_auth::{authenticate, bearer_token};
 use crate::auth::token::peek;
 use crate::blocking::run_blocking;
 use crate::error::{ApiError, ApiResult};
 use crate::query::QueryParams;
+use crate::request_info::RequestParts;
 use crate::state::AppState;
 use crate::txn;
 
@@ -22,10 +26,12 @@ pub async fn handle(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let params = QueryParams::output_only(&request);
+    let parts = RequestParts::from_request(&request);
+    let client = client_info(&request);
     let token = bearer_token(&request);
     let collection_name = path.into_inner();
     let state = Arc::clone(&state.into_inner());
-    let body = run_blocking(move || {
+    let reply = run_blocking(move || {
         let schema = state.schema();
         let collection = auth_collection(&schema, &collection_name)?;
         let token = token.ok_or_else(ApiError::unauthorized)?;
@@ -45,19 +51,21 @@ pub async fn handle(
         let refreshable = peek(&token)
             .and_then(|claims| claims.refreshable)
             .unwrap_or(false);
-        let new_token = if refreshable {
-            new_auth_token(&collection, &auth.record)?
-        } else {
-            token
-        };
-        Ok(auth_response(
-            &collection,
-            &auth.record,
-            new_token,
-            Some(&auth),
-            &params.fields,
-        ))
+        let request_info = parts.info(Some(&auth), Map::new(), "default");
+        complete(Completion {
+            state: &state,
+            schema: &schema,
+            collection: &collection,
+            record: auth.record.clone(),
+            method: "",
+            token: (!refreshable).then_some(token),
+            caller: Some(&auth),
+            request: &request_info,
+            mfa_id: "",
+            client: &client,
+            fields: &params.fields,
+        })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(body))
+    Ok(reply.into_response())
 }

@@ -1,40 +1,183 @@
-//! The auth response `{token, record}`: a fresh auth token and the record with its email shown.
+//! How every authentication ends, whichever method proved the identity: the collection's
+//! `authRule`, then MFA, then the login alert, then the auth response `{token, record}` (the
+//! record with its email shown, `fields` applied to the whole response).
+//!
+//! Impersonation and refresh pass no method: they skip MFA and the alert but not the authRule.
 
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
 use pb_core::{Collection, Record};
+use pb_rules::RequestInfo;
 use serde_json::{json, Value};
 
+use crate::auth::emails::login_alert_message;
+use crate::auth::mail::{send_in_background, MailSettings};
+use crate::auth::mfa::{mfa_step, MfaStep};
+use crate::auth::origins::{remember_origin, ClientInfo};
+use crate::auth::record_tokens::{sign_record_token, TokenType};
+use crate::auth::refs::{system_collection, AUTH_ORIGINS, MFAS};
 use crate::auth::request_auth::AuthContext;
-use crate::auth::token::{sign, TokenClaims};
+use crate::auth::rules::{auth_rule_allows, mfa_required, RuleContext};
+use crate::auth::token::TokenClaims;
 use crate::error::ApiError;
 use crate::output::visibility_for;
+use crate::state::{AppState, Schema};
+use crate::txn;
+
+/// The method that proved the identity, as `_mfas.method` names it.
+pub const METHOD_PASSWORD: &str = "password";
+pub const METHOD_OTP: &str = "otp";
 
 /// Signs a refreshable auth token for `record`.
 pub fn new_auth_token(collection: &Collection, record: &Record) -> Result<String, ApiError> {
-    let options = collection.auth.as_ref().ok_or_else(ApiError::internal)?;
     let claims = TokenClaims {
-        id: record.id().to_string(),
-        collection_id: collection.id.clone(),
-        token_type: "auth".to_string(),
         refreshable: Some(true),
+        ..TokenClaims::new(record.id(), &collection.id, TokenType::Auth.claim())
     };
-    sign(
-        claims,
-        record.get_str("tokenKey"),
-        &options.auth_token.secret,
-        options.auth_token.duration,
-    )
-    .ok_or_else(ApiError::internal)
+    sign_record_token(collection, record, TokenType::Auth, claims, 0).ok_or_else(ApiError::internal)
 }
 
-/// `{"token": …, "record": …}` with `fields` applied to the record.
+/// `{"token": …, "record": …}` with `fields` applied to the whole response. A record shows its
+/// email here whatever `emailVisibility` says; a superuser's record shows its hidden fields.
 pub fn auth_response(
     collection: &Collection,
     record: &Record,
     token: String,
-    viewer: Option<&AuthContext>,
     fields: &str,
 ) -> Value {
-    let visibility = visibility_for(viewer, record, true);
+    let own = AuthContext {
+        collection: Arc::new(collection.clone()),
+        record: record.clone(),
+    };
+    let visibility = visibility_for(Some(&own), record, true);
     let record_value = Value::Object(record.to_api_json(collection, visibility));
-    json!({"token": token, "record": crate::fields::pick(record_value, fields)})
+    crate::fields::pick(json!({"token": token, "record": record_value}), fields)
+}
+
+/// A finished authentication.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuthReply {
+    /// `200 {token, record}`.
+    Authenticated(Value),
+    /// `401 {"mfaId": …}`: a second, different method must follow.
+    MfaRequired(String),
+}
+
+impl AuthReply {
+    pub fn into_response(self) -> HttpResponse {
+        match self {
+            AuthReply::Authenticated(body) => HttpResponse::Ok().json(body),
+            AuthReply::MfaRequired(mfa_id) => {
+                HttpResponse::Unauthorized().json(json!({ "mfaId": mfa_id }))
+            }
+        }
+    }
+}
+
+/// Everything the last steps of an authentication need.
+pub struct Completion<'a> {
+    pub state: &'a AppState,
+    pub schema: &'a Schema,
+    pub collection: &'a Arc<Collection>,
+    pub record: Record,
+    /// [`METHOD_PASSWORD`], [`METHOD_OTP`], or `""` (impersonation, refresh).
+    pub method: &'a str,
+    /// A token to answer with instead of a new one (impersonation, non-refreshable refresh).
+    pub token: Option<String>,
+    /// Who made the request (nobody for a login).
+    pub caller: Option<&'a AuthContext>,
+    pub request: &'a RequestInfo,
+    /// The MFA session the client names (body or `?mfaId=`), or `""`.
+    pub mfa_id: &'a str,
+    pub client: &'a ClientInfo,
+    pub fields: &'a str,
+}
+
+/// The 403 of a record the authRule refuses.
+fn auth_rule_refused() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "The request doesn't satisfy the collection requirements to authenticate.",
+    )
+}
+
+/// Runs the authRule, MFA and alert steps and builds the reply.
+pub fn complete(completion: Completion<'_>) -> Result<AuthReply, ApiError> {
+    let Completion {
+        state,
+        schema,
+        collection,
+        record,
+        method,
+        token,
+        caller,
+        request,
+        mfa_id,
+        client,
+        fields,
+    } = completion;
+    let options = collection.auth.clone().unwrap_or_default();
+    let store = state.store.as_ref();
+    let rule_context = RuleContext {
+        schema,
+        caller,
+        request,
+    };
+    let check_mfa = options.mfa.enabled && !method.is_empty();
+    let mfa_wanted = txn::read(store, "", |tx| {
+        if !auth_rule_allows(tx, collection, &record, &rule_context)? {
+            return Err(auth_rule_refused().into());
+        }
+        if check_mfa {
+            mfa_required(tx, collection, &record, &rule_context)
+        } else {
+            Ok(false)
+        }
+    })?;
+    if mfa_wanted {
+        let mfas = system_collection(schema, MFAS)?;
+        let outcome = txn::write(store, "", |tx| {
+            mfa_step(tx, &mfas, collection, &record, method, mfa_id)
+        })?;
+        if let MfaStep::Challenge(session_id) = outcome? {
+            return Ok(AuthReply::MfaRequired(session_id));
+        }
+    }
+    let token = match token {
+        Some(token) => token,
+        None => new_auth_token(collection, &record)?,
+    };
+    if !method.is_empty() && options.auth_alert.enabled {
+        if let Err(error) = alert_on_new_origin(state, schema, collection, &record, client) {
+            tracing::warn!(error = %error.message, "recording the login origin failed");
+        }
+    }
+    Ok(AuthReply::Authenticated(auth_response(
+        collection, &record, token, fields,
+    )))
+}
+
+/// Remembers where `record` logged in from and, for a new origin, mails it an alert in the
+/// background.
+fn alert_on_new_origin(
+    state: &AppState,
+    schema: &Schema,
+    collection: &Collection,
+    record: &Record,
+    client: &ClientInfo,
+) -> Result<(), ApiError> {
+    let origins = system_collection(schema, AUTH_ORIGINS)?;
+    let (alert, settings) = txn::write(state.store.as_ref(), "", |tx| {
+        let alert = remember_origin(tx, &origins, collection, record, client)?;
+        Ok((alert, MailSettings::read(tx)?))
+    })?;
+    if !alert {
+        return Ok(());
+    }
+    let info = client.alert_info(&pb_core::datetime::now());
+    let message = login_alert_message(&settings, collection, record, &info);
+    send_in_background(settings.mailer(), message, |_| {});
+    Ok(())
 }

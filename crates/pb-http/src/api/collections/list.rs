@@ -1,17 +1,24 @@
-//! `GET /api/collections`: a page of collection definitions.
+//! `GET /api/collections`: a page of collection definitions. `filter` and `sort` run through
+//! the rule language against the `_collections` table itself (filterable: `id`, `name`, `type`,
+//! `system`, `created`, `updated` and the rules), as in PocketBase.
 
 use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use pb_core::field::{BoolOptions, FieldKind, TextOptions};
+use pb_core::ports::{RecordQuery, StoreTx};
+use pb_core::{Collection, CollectionType, Field};
+use pb_rules::{compile_filter, compile_sort, CompileOptions, RequestInfo};
 use serde_json::{json, Value};
 
+use crate::access::filter_error;
 use crate::api::superuser::require_superuser;
 use crate::auth::request_auth::bearer_token;
 use crate::blocking::run_blocking;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::query::QueryParams;
-use crate::state::AppState;
-use crate::txn;
+use crate::state::{AppState, Schema};
+use crate::txn::{self, Failure};
 
 pub async fn handle(state: web::Data<AppState>, request: HttpRequest) -> ApiResult<HttpResponse> {
     let params = QueryParams::from_request(&request)?;
@@ -19,81 +26,118 @@ pub async fn handle(state: web::Data<AppState>, request: HttpRequest) -> ApiResu
     let state = Arc::clone(&state.into_inner());
     let body = run_blocking(move || {
         let schema = state.schema();
-        txn::read(state.store.as_ref(), "", |tx| {
-            require_superuser(tx, &schema, token.as_deref())?;
-            Ok(())
-        })?;
-        if !params.filter.trim().is_empty() {
-            // Filters compile with the rule language, which lands with its own issue.
-            return Err(ApiError::generic_bad_request());
-        }
-        let mut collections: Vec<Value> = schema
-            .all()
-            .iter()
-            .map(|collection| collection.to_api_json())
-            .collect();
-        sort_collections(&mut collections, &params.sort)?;
-        let total = collections.len() as u64;
-        let start = ((params.page - 1) * params.per_page).min(total) as usize;
-        let end = (start as u64 + params.per_page).min(total) as usize;
-        let items: Vec<Value> = collections[start..end]
-            .iter()
-            .cloned()
-            .map(|item| crate::fields::pick(item, &params.fields))
-            .collect();
-        let (total_items, total_pages) = if params.skip_total {
-            (-1i64, -1i64)
-        } else {
-            (total as i64, total.div_ceil(params.per_page) as i64)
-        };
-        Ok(
-            json!({"items": items, "page": params.page, "perPage": params.per_page,
-                  "totalItems": total_items, "totalPages": total_pages}),
+        txn::read(
+            state.store.as_ref(),
+            crate::error::GENERIC_BAD_REQUEST,
+            |tx| {
+                require_superuser(tx, &schema, token.as_deref())?;
+                let (ids, total) = matching_ids(tx, &schema, &params)?;
+                let items: Vec<Value> = ids
+                    .iter()
+                    .filter_map(|id| schema.find(id))
+                    .map(|collection| crate::fields::pick(collection.to_api_json(), &params.fields))
+                    .collect();
+                let (total_items, total_pages) = if params.skip_total {
+                    (-1i64, -1i64)
+                } else {
+                    (total as i64, total.div_ceil(params.per_page) as i64)
+                };
+                Ok(
+                    json!({"items": items, "page": params.page, "perPage": params.per_page,
+                      "totalItems": total_items, "totalPages": total_pages}),
+                )
+            },
         )
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
-/// Sorts by the collection keys PocketBase allows (`id,name,type,system,created,updated`).
-fn sort_collections(collections: &mut [Value], sort: &str) -> Result<(), ApiError> {
-    let terms: Vec<(String, bool)> = sort
-        .split(',')
-        .map(str::trim)
-        .filter(|term| !term.is_empty())
-        .map(|term| match term.strip_prefix('-') {
-            Some(name) => (name.to_string(), true),
-            None => (term.trim_start_matches('+').to_string(), false),
-        })
+/// Ids of the collections on the requested page, in order, and the total that match.
+fn matching_ids(
+    tx: &mut dyn StoreTx,
+    schema: &Schema,
+    params: &QueryParams,
+) -> Result<(Vec<String>, u64), Failure> {
+    let table = collections_table();
+    let lookup = vec![table.clone()];
+    let options = CompileOptions::filter_param(true);
+    let filter = if params.filter.trim().is_empty() {
+        None
+    } else {
+        Some(
+            compile_filter(
+                &params.filter,
+                &table,
+                &lookup,
+                &RequestInfo::default(),
+                &options,
+            )
+            .map_err(filter_error)?,
+        )
+    };
+    let order = compile_sort(&params.sort, &table, &lookup, &options).map_err(filter_error)?;
+    let query = RecordQuery {
+        filter,
+        order,
+        limit: Some(params.per_page),
+        offset: (params.page - 1) * params.per_page,
+        ..RecordQuery::default()
+    };
+    let rows = tx.list_records(&table, &query)?;
+    let total = if params.skip_total {
+        0
+    } else {
+        tx.count_records(&table, &query)?
+    };
+    let ids = rows
+        .iter()
+        .map(|row| row.id().to_string())
+        .filter(|id| schema.find(id).is_some())
         .collect();
-    for (name, _) in &terms {
-        if !["id", "name", "type", "system", "created", "updated"].contains(&name.as_str()) {
-            return Err(ApiError::generic_bad_request());
-        }
-    }
-    collections.sort_by(|left, right| {
-        for (name, descending) in &terms {
-            let ordering = compare(&left[name], &right[name]);
-            let ordering = if *descending {
-                ordering.reverse()
-            } else {
-                ordering
-            };
-            if ordering != std::cmp::Ordering::Equal {
-                return ordering;
-            }
-        }
-        std::cmp::Ordering::Equal
-    });
-    Ok(())
+    Ok((ids, total))
 }
 
-fn compare(left: &Value, right: &Value) -> std::cmp::Ordering {
-    match (left, right) {
-        (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
-        _ => left
-            .as_str()
-            .unwrap_or("")
-            .cmp(right.as_str().unwrap_or("")),
+/// The `_collections` table described as a collection, so filters compile against its columns.
+fn collections_table() -> Collection {
+    let text = |name: &str| Field::new(name, FieldKind::Text(TextOptions::default()));
+    let mut fields = vec![Field::new(
+        "id",
+        FieldKind::Text(TextOptions {
+            primary_key: true,
+            ..TextOptions::default()
+        }),
+    )];
+    fields.extend(["name", "type", "created", "updated"].map(text));
+    fields.push(Field::new(
+        "system",
+        FieldKind::Bool(BoolOptions::default()),
+    ));
+    fields.extend(
+        [
+            "listRule",
+            "viewRule",
+            "createRule",
+            "updateRule",
+            "deleteRule",
+        ]
+        .map(text),
+    );
+    Collection {
+        id: "_collections".into(),
+        name: "_collections".into(),
+        collection_type: CollectionType::Base,
+        system: true,
+        fields,
+        indexes: Vec::new(),
+        list_rule: None,
+        view_rule: None,
+        create_rule: None,
+        update_rule: None,
+        delete_rule: None,
+        created: String::new(),
+        updated: String::new(),
+        view_query: String::new(),
+        auth: None,
     }
 }

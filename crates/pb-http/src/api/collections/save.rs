@@ -94,13 +94,55 @@ pub fn make_generated_id_unique(
     }
 }
 
-/// Validates `collection` against `all` (which holds every other collection).
+/// Validates `collection` against `all` (which holds every other collection): its definition,
+/// then every rule it carries, compiled against the new schema.
 pub fn check(
     collection: &Collection,
     old: Option<&Collection>,
     all: &[Collection],
 ) -> Result<(), CoreError> {
-    validate_collection(collection, old, all).map_err(CoreError::Validation)
+    validate_collection(collection, old, all).map_err(CoreError::Validation)?;
+    let mut schema: Vec<Collection> = all
+        .iter()
+        .filter(|other| other.id != collection.id)
+        .cloned()
+        .collect();
+    schema.push(collection.clone());
+    if collection.is_view() && collection.fields.is_empty() {
+        // A new view's fields are inferred from its query when it is stored; its rules can
+        // only be checked against them after that (left for the view-rules follow-up).
+        return Ok(());
+    }
+    let mut errors = ValidationErrors::new();
+    for (key, rule) in rules_of(collection) {
+        let Some(rule) = rule else { continue };
+        if let Err(error) = pb_rules::validate_rule(&rule, collection, &schema) {
+            errors.add(
+                key,
+                FieldError::new(
+                    "validation_invalid_rule",
+                    format!("Invalid rule. Raw error: {error}."),
+                ),
+            );
+        }
+    }
+    errors.into_result().map_err(CoreError::Validation)
+}
+
+/// The rules a collection carries, keyed as in its JSON.
+fn rules_of(collection: &Collection) -> Vec<(&'static str, Option<String>)> {
+    let mut rules = vec![
+        ("listRule", collection.list_rule.clone()),
+        ("viewRule", collection.view_rule.clone()),
+        ("createRule", collection.create_rule.clone()),
+        ("updateRule", collection.update_rule.clone()),
+        ("deleteRule", collection.delete_rule.clone()),
+    ];
+    if let Some(auth) = &collection.auth {
+        rules.push(("authRule", auth.auth_rule.clone()));
+        rules.push(("manageRule", auth.manage_rule.clone()));
+    }
+    rules
 }
 
 /// Stores a new or changed collection inside the caller's transaction.

@@ -1,6 +1,7 @@
 //! `POST /api/collections/{collection}/records`: validates the body against the collection's
 //! fields, then stores the record in one write transaction (id free, relations exist, unique
-//! indexes hold). Answers 200 with the record, as PocketBase does.
+//! indexes hold) and checks the create rule against the stored row — rolling everything back
+//! when it does not match. Answers 200 with the record, as PocketBase does.
 
 use std::sync::Arc;
 
@@ -8,9 +9,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use pb_core::validate::record::{prepare_create, Actor};
 use pb_core::{CoreError, FieldError, ValidationErrors};
 
+use super::rule_body::rule_body;
 use super::write_checks::{check_relations, unique_to_validation};
 use super::RecordsContext;
-use crate::access::{rule_access, RuleAccess};
+use crate::access::{record_in_reach, rule_access, RuleAccess, RuleScope};
 use crate::auth::password::Hasher;
 use crate::auth::request_auth::bearer_token;
 use crate::blocking::run_blocking;
@@ -18,6 +20,7 @@ use crate::body::read_object;
 use crate::error::{ApiError, ApiResult};
 use crate::output::render_record;
 use crate::query::QueryParams;
+use crate::request_info::RequestParts;
 use crate::state::AppState;
 use crate::txn;
 
@@ -31,6 +34,7 @@ pub async fn handle(
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     let params = QueryParams::output_only(&request);
+    let parts = RequestParts::from_request(&request);
     let token = bearer_token(&request);
     let collection_name = path.into_inner();
     let input = read_object(&request, payload).await?;
@@ -44,13 +48,11 @@ pub async fn handle(
             if context.collection.is_view() {
                 return Err(ApiError::bad_request("Unsupported collection type.").into());
             }
-            if rule_access(&context.collection.create_rule, context.auth.as_ref())?
-                == RuleAccess::Nothing
-            {
-                return Err(ApiError::bad_request(FAILED).into());
-            }
             Ok(context)
         })?;
+        if !context.is_superuser() && context.collection.create_rule.is_none() {
+            return Err(ApiError::superusers_only());
+        }
         let actor = Actor {
             is_superuser: context.is_superuser(),
             is_manager: context.is_superuser(),
@@ -59,6 +61,22 @@ pub async fn handle(
         let now = pb_core::datetime::now();
         let prepared = prepare_create(&context.collection, &input, &actor, &now)
             .map_err(|errors| ApiError::validation(FAILED, &errors))?;
+        let body = rule_body(
+            &context.collection,
+            &input,
+            Some(&prepared.record),
+            context.is_superuser(),
+        );
+        let info = parts.info(context.auth.as_ref(), body, "default");
+        let scope = RuleScope {
+            schema: &context.schema,
+            auth: context.auth.as_ref(),
+            request: &info,
+        };
+        let access = rule_access(&context.collection.create_rule, &context.collection, &scope)?;
+        if access == RuleAccess::Nothing {
+            return Err(ApiError::bad_request(FAILED));
+        }
         let collection = Arc::clone(&context.collection);
         txn::write(store, FAILED, |tx| {
             if tx.find_record(&collection, prepared.record.id())?.is_some() {
@@ -71,12 +89,16 @@ pub async fn handle(
             check_relations(tx, &context.schema, &prepared.relation_checks)?;
             tx.insert_record(&collection, &prepared.record)
                 .map_err(|error| unique_to_validation(&collection, error))?;
+            if !record_in_reach(tx, &collection, prepared.record.id(), &access)? {
+                return Err(ApiError::bad_request(FAILED).into());
+            }
             Ok(render_record(
                 tx,
                 &context.schema,
                 &collection,
                 &prepared.record,
                 context.auth.as_ref(),
+                &info,
                 &params,
             )?)
         })

@@ -1,21 +1,24 @@
-//! `GET /api/collections/{collection}/records`: a page of records the list rule lets through.
+//! `GET /api/collections/{collection}/records`: a page of the records the list rule and the
+//! `filter` param both match, sorted and paged.
 
 use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use pb_core::ports::RecordQuery;
-use serde_json::{json, Value};
+use pb_core::ports::{RecordQuery, StoreTx};
+use pb_core::Record;
+use pb_rules::{compile_list_query, CompileOptions};
+use serde_json::{json, Map, Value};
 
-use super::sort::parse_sort;
 use super::RecordsContext;
-use crate::access::{rule_access, RuleAccess};
+use crate::access::filter_error;
 use crate::auth::request_auth::bearer_token;
 use crate::blocking::run_blocking;
 use crate::error::{ApiError, ApiResult};
 use crate::output::render_records;
 use crate::query::QueryParams;
+use crate::request_info::RequestParts;
 use crate::state::AppState;
-use crate::txn;
+use crate::txn::{self, Failure};
 
 pub async fn handle(
     state: web::Data<AppState>,
@@ -23,6 +26,7 @@ pub async fn handle(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let params = QueryParams::from_request(&request)?;
+    let parts = RequestParts::from_request(&request);
     let token = bearer_token(&request);
     let collection_name = path.into_inner();
     let state = Arc::clone(&state.into_inner());
@@ -33,33 +37,45 @@ pub async fn handle(
             |tx| {
                 let context =
                     RecordsContext::load(tx, state.schema(), &collection_name, token.as_deref())?;
-                let access = rule_access(&context.collection.list_rule, context.auth.as_ref())?;
-                if !params.filter.trim().is_empty() {
-                    // Filters compile with the rule language; until it lands a filter is refused
-                    // rather than ignored, which would return records the caller did not ask for.
-                    return Err(ApiError::generic_bad_request().into());
-                }
-                let order = parse_sort(&context.collection, &params.sort, context.is_superuser())?;
-                let mut query = RecordQuery {
+                let is_superuser = context.is_superuser();
+                let rule = if is_superuser {
+                    ""
+                } else {
+                    context
+                        .collection
+                        .list_rule
+                        .as_deref()
+                        .ok_or_else(ApiError::superusers_only)?
+                };
+                let info = parts.info(context.auth.as_ref(), Map::new(), "default");
+                let options = CompileOptions::filter_param(is_superuser);
+                let compiled = compile_list_query(
+                    rule,
+                    &params.filter,
+                    &params.sort,
+                    &context.collection,
+                    context.schema.as_ref(),
+                    &info,
+                    &options,
+                )
+                .map_err(filter_error)?;
+                let filter = (compiled.filter.sql != "1=1").then_some(compiled.filter);
+                let order = compiled.order;
+                let query = RecordQuery {
+                    filter,
                     order,
                     limit: Some(params.per_page),
                     offset: (params.page - 1) * params.per_page,
                     ..RecordQuery::default()
                 };
-                let (items, total) = match access {
-                    RuleAccess::Nothing => (Vec::new(), 0),
-                    RuleAccess::Matching(fragment) => {
-                        query.filter = Some(fragment);
-                        list_and_count(tx, &context, &query, params.skip_total)?
-                    }
-                    RuleAccess::All => list_and_count(tx, &context, &query, params.skip_total)?,
-                };
+                let (items, total) = list_and_count(tx, &context, &query, params.skip_total)?;
                 let items: Vec<Value> = render_records(
                     tx,
                     &context.schema,
                     &context.collection,
                     &items,
                     context.auth.as_ref(),
+                    &info,
                     &params,
                 )?;
                 let (total_items, total_pages) = if params.skip_total {
@@ -84,11 +100,11 @@ pub async fn handle(
 }
 
 fn list_and_count(
-    tx: &mut dyn pb_core::ports::StoreTx,
+    tx: &mut dyn StoreTx,
     context: &RecordsContext,
     query: &RecordQuery,
     skip_total: bool,
-) -> Result<(Vec<pb_core::Record>, u64), txn::Failure> {
+) -> Result<(Vec<Record>, u64), Failure> {
     let items = tx.list_records(&context.collection, query)?;
     let total = if skip_total {
         0

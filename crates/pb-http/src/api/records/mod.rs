@@ -3,6 +3,7 @@
 pub mod create;
 pub mod delete;
 pub mod list;
+pub mod rule_body;
 pub mod sort;
 pub mod update;
 pub mod view;

@@ -1,0 +1,10 @@
+import { api, su } from './h.mjs';
+import fs from 'fs';
+const t = await su();
+const d = JSON.parse(fs.readFileSync('oracle.json', 'utf8'));
+const suColl = (await api('GET', '/api/collections/_superusers', null, t)).json;
+d.collections.push(suColl);
+const me = (await api('POST', '/api/collections/_superusers/auth-refresh', null, t)).json.record;
+d.users.su = me;
+fs.writeFileSync('oracle.json', JSON.stringify(d, null, 1));
+console.log(d.collections.map((c) => c.name).join(' '));
