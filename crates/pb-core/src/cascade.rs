@@ -8,6 +8,7 @@ use crate::collection::Collection;
 use crate::error::CoreError;
 use crate::field::{Field, FieldKind};
 use crate::ports::StoreTx;
+use crate::record::Record;
 
 /// The message PocketBase answers when a required reference blocks a delete.
 pub const REQUIRED_REFERENCE_MESSAGE: &str =
@@ -16,14 +17,25 @@ pub const REQUIRED_REFERENCE_MESSAGE: &str =
 /// Deep cascades stop here instead of recursing without end on cyclic schemas.
 const MAX_DEPTH: usize = 32;
 
+/// What one delete changed besides the record itself.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct CascadeOutcome {
+    /// Every deleted record (the target last), as it was, with its collection id.
+    pub deleted: Vec<Record>,
+    /// Records whose reference to a deleted record was cleared, as they are now.
+    pub updated: Vec<Record>,
+}
+
 /// Deletes record `id` of `collection` and handles every reference to it in `all`.
 pub fn delete_record(
     tx: &mut dyn StoreTx,
     all: &[Collection],
     collection: &Collection,
     id: &str,
-) -> Result<(), CoreError> {
-    delete_at_depth(tx, all, collection, id, 0)
+) -> Result<CascadeOutcome, CoreError> {
+    let mut outcome = CascadeOutcome::default();
+    delete_at_depth(tx, all, collection, id, 0, &mut outcome)?;
+    Ok(outcome)
 }
 
 fn delete_at_depth(
@@ -32,15 +44,16 @@ fn delete_at_depth(
     collection: &Collection,
     id: &str,
     depth: usize,
+    outcome: &mut CascadeOutcome,
 ) -> Result<(), CoreError> {
     if depth > MAX_DEPTH {
         return Err(CoreError::BadRequest(
             REQUIRED_REFERENCE_MESSAGE.to_string(),
         ));
     }
-    if tx.find_record(collection, id)?.is_none() {
+    let Some(target) = tx.find_record(collection, id)? else {
         return Ok(());
-    }
+    };
     for referencing in all.iter().filter(|other| !other.is_view()) {
         for field in referencing
             .fields
@@ -53,7 +66,7 @@ fn delete_at_depth(
                     if referencing.id == collection.id && referencing_id == id {
                         continue;
                     }
-                    delete_at_depth(tx, all, referencing, &referencing_id, depth + 1)?;
+                    delete_at_depth(tx, all, referencing, &referencing_id, depth + 1, outcome)?;
                 } else if field.required() {
                     return Err(CoreError::BadRequest(
                         REQUIRED_REFERENCE_MESSAGE.to_string(),
@@ -62,11 +75,13 @@ fn delete_at_depth(
                     let cleared = without_id(record.get(&field.name), id, field.is_multiple());
                     record.set(&field.name, cleared);
                     tx.update_record(referencing, &record)?;
+                    outcome.updated.push(record);
                 }
             }
         }
     }
     tx.delete_record(collection, id)?;
+    outcome.deleted.push(target);
     Ok(())
 }
 

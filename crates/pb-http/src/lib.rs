@@ -15,6 +15,7 @@ pub mod fields;
 pub mod middleware;
 pub mod output;
 pub mod query;
+pub mod records_service;
 pub mod request_info;
 pub mod server;
 pub mod state;

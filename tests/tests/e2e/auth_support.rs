@@ -156,7 +156,9 @@ impl SmtpSink {
             match self.mails.recv_timeout(left) {
                 Ok(mail) if mail.recipients.iter().any(|to| to == address) => return mail,
                 Ok(other) => self.held.borrow_mut().push(other),
-                Err(RecvTimeoutError::Timeout) => panic!("no mail to {address} within {MAIL_TIMEOUT:?}"),
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!("no mail to {address} within {MAIL_TIMEOUT:?}")
+                }
                 Err(RecvTimeoutError::Disconnected) => panic!("the SMTP sink stopped"),
             }
         }
@@ -303,7 +305,10 @@ fn read_text(server: &Server, sql: &str, bind: &str) -> String {
         .bind::<diesel::sql_types::Text, _>(bind)
         .load(&mut connection)
         .unwrap();
-    rows.into_iter().next().unwrap_or_else(|| panic!("no row for {sql} / {bind}")).value
+    rows.into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("no row for {sql} / {bind}"))
+        .value
 }
 
 /// The key a `users` token of option `token_option` (`authToken`, `verificationToken`, …) for
@@ -316,8 +321,15 @@ pub(crate) fn users_signing_key(server: &Server, token_option: &str, record_id: 
         "users",
     );
     let options: Value = serde_json::from_str(&options).unwrap();
-    let secret = options[token_option]["secret"].as_str().unwrap().to_string();
-    let token_key = read_text(server, "SELECT tokenKey AS value FROM users WHERE id = ?", record_id);
+    let secret = options[token_option]["secret"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let token_key = read_text(
+        server,
+        "SELECT tokenKey AS value FROM users WHERE id = ?",
+        record_id,
+    );
     format!("{token_key}{secret}")
 }
 
@@ -329,10 +341,9 @@ const BASE64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw
 pub(crate) fn base64url_encode(bytes: &[u8]) -> String {
     let mut text = String::new();
     for chunk in bytes.chunks(3) {
-        let buffer = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (index, byte)| acc | (u32::from(*byte) << (16 - 8 * index)));
+        let buffer = chunk.iter().enumerate().fold(0u32, |acc, (index, byte)| {
+            acc | (u32::from(*byte) << (16 - 8 * index))
+        });
         for index in 0..=chunk.len() {
             text.push(BASE64URL[((buffer >> (18 - 6 * index)) & 63) as usize] as char);
         }
@@ -366,7 +377,10 @@ pub(crate) fn base64_decode(text: &str) -> Vec<u8> {
 
 /// The claims of a JWT, unverified.
 pub(crate) fn claims(token: &str) -> Value {
-    let payload = token.split('.').nth(1).unwrap_or_else(|| panic!("not a JWT: {token}"));
+    let payload = token
+        .split('.')
+        .nth(1)
+        .unwrap_or_else(|| panic!("not a JWT: {token}"));
     serde_json::from_slice(&base64_decode(payload)).unwrap()
 }
 
@@ -474,6 +488,9 @@ fn hmac_sha256_matches_rfc_4231() {
         hex,
         "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
     );
-    assert_eq!(base64url_encode(b"any carnal pleas"), "YW55IGNhcm5hbCBwbGVhcw");
+    assert_eq!(
+        base64url_encode(b"any carnal pleas"),
+        "YW55IGNhcm5hbCBwbGVhcw"
+    );
     assert_eq!(base64_decode("YW55IGNhcm5hbCBwbGVhcw"), b"any carnal pleas");
 }

@@ -180,6 +180,11 @@ impl Server {
         &self.data_dir
     }
 
+    /// `http://127.0.0.1:<port>`, for tests that need their own HTTP client.
+    pub(crate) fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
     /// A client without a token.
     pub(crate) fn guest(&self) -> Client {
         let agent = ureq::AgentBuilder::new().timeout(REQUEST_TIMEOUT).build();

@@ -9,6 +9,13 @@
 
 mod harness;
 
+mod auth_attacks;
+mod auth_email_flows;
+mod auth_methods;
+mod auth_origins;
+mod auth_otp_mfa;
+mod auth_rules;
+mod auth_support;
 mod collections;
 mod crash;
 mod errors;

@@ -125,6 +125,24 @@ fn decode_entities(text: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// Source whitespace (line breaks included) as HTML renders it: one space per run.
+fn collapse_whitespace(text: &str) -> String {
+    let mut collapsed = String::with_capacity(text.len());
+    let mut in_space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            if !in_space {
+                collapsed.push(' ');
+            }
+            in_space = true;
+        } else {
+            collapsed.push(c);
+            in_space = false;
+        }
+    }
+    collapsed
+}
+
 /// The `href` of an `<a …>` tag, if it has one.
 fn href_of(tag: &str) -> Option<String> {
     let start = tag.find("href=")? + "href=".len();
@@ -141,14 +159,15 @@ fn href_of(tag: &str) -> Option<String> {
     Some(decode_entities(value))
 }
 
-/// A readable plain-text version of an email body: block ends and `<br>` become line breaks,
-/// links become `label (url)`, other tags are dropped, entities decoded, blank runs collapsed.
+/// A readable plain-text version of an email body: source whitespace collapses as in HTML,
+/// block tags and `<br>` become line breaks, links become `label (url)`, other tags are
+/// dropped, entities decoded, runs of blank lines shortened to one.
 pub fn html_to_text(html: &str) -> String {
     let mut text = String::new();
     let mut link: Option<(String, usize)> = None;
     let mut rest = html;
     while let Some(open) = rest.find('<') {
-        text.push_str(&decode_entities(&rest[..open]));
+        text.push_str(&collapse_whitespace(&decode_entities(&rest[..open])));
         let Some(close) = rest[open..].find('>') else {
             rest = &rest[open..];
             break;
@@ -188,7 +207,7 @@ pub fn html_to_text(html: &str) -> String {
             _ => {}
         }
     }
-    text.push_str(&decode_entities(rest));
+    text.push_str(&collapse_whitespace(&decode_entities(rest)));
     let mut lines: Vec<&str> = Vec::new();
     for line in text.lines().map(str::trim) {
         if line.is_empty() && lines.last().is_none_or(|last| last.is_empty()) {
@@ -395,7 +414,7 @@ mod tests {
     #[test]
     fn text_alternative_keeps_links_and_paragraphs() {
         let html = "<p>Hello,</p>\n<p>Click:</p>\n<p>\n  <a class=\"btn\" href=\"https://x.test/#/t/abc&amp;d\" \
-                    target=\"_blank\">Verify</a>\n</p>\n<p>Thanks,<br/>Acme &amp; co</p>";
+                    target=\"_blank\">Verify</a>\n</p>\n<p>\n  Thanks,<br/>\n  Acme &amp; co\n</p>";
         assert_eq!(
             html_to_text(html),
             "Hello,\n\nClick:\n\nVerify (https://x.test/#/t/abc&d)\n\nThanks,\nAcme & co"

@@ -43,44 +43,37 @@ pub fn reusable_otp(
     Ok(None)
 }
 
-/// Stores a new OTP for `record` with `password` hashed; `sentTo` stays empty until the mail
-/// goes out.
+/// Stores a new OTP for `record` with `password_hash` (see [`hash_password`]) and `sent_to`,
+/// the address it is about to be mailed to.
+///
+/// PocketBase fills `sentTo` once the mail is out; we fill it up front and delete the OTP if
+/// the mail fails, which ends the same way without a moment where a delivered code is not yet
+/// marked as delivered (the code only ever travels in that mail).
 pub fn insert_otp(
     tx: &mut dyn StoreTx,
     otps: &Collection,
     auth_collection: &Collection,
     record: &Record,
-    password: &str,
+    password_hash: &str,
+    sent_to: &str,
     now: &str,
 ) -> Result<Record, StoreError> {
     let mut row = new_row(otps, auth_collection, record, now);
-    row.set("password", Value::String(Hasher.hash(password)));
-    row.set("sentTo", Value::String(String::new()));
+    row.set("password", Value::String(password_hash.to_string()));
+    row.set("sentTo", Value::String(sent_to.to_string()));
     tx.insert_record(otps, &row)?;
     Ok(row)
+}
+
+/// The stored form of an OTP. Hash before opening the write transaction (hashing is slow on
+/// purpose), and for unknown addresses too, so both answers take the same time.
+pub fn hash_password(password: &str) -> String {
+    Hasher.hash(password)
 }
 
 /// Whether `password` is the OTP's.
 pub fn password_matches(row: &Record, password: &str) -> bool {
     Hasher.verify(password, row.get_str("password"))
-}
-
-/// Records where the OTP was mailed, unless it already names an address.
-pub fn mark_sent(
-    tx: &mut dyn StoreTx,
-    otps: &Collection,
-    otp_id: &str,
-    address: &str,
-) -> Result<(), StoreError> {
-    let Some(mut row) = tx.find_record(otps, otp_id)? else {
-        return Ok(());
-    };
-    if !row.get_str("sentTo").is_empty() {
-        return Ok(());
-    }
-    row.set("sentTo", Value::String(address.to_string()));
-    row.set("updated", Value::String(pb_core::datetime::now()));
-    tx.update_record(otps, &row)
 }
 
 #[cfg(test)]

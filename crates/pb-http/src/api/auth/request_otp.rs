@@ -14,7 +14,7 @@ use super::form::{check_email, text, INVALID_FORM, LOAD_FAILED};
 use super::{auth_collection, find_by_email};
 use crate::auth::emails::otp_message;
 use crate::auth::mail::{send_in_background, MailSettings};
-use crate::auth::otp::{generate_password, insert_otp, mark_sent, reusable_otp};
+use crate::auth::otp::{generate_password, hash_password, insert_otp, reusable_otp};
 use crate::auth::refs::{system_collection, OTPS};
 use crate::blocking::run_blocking;
 use crate::body::read_object;
@@ -56,18 +56,27 @@ pub async fn handle(
         }
         let otps = system_collection(&schema, OTPS)?;
         let password = generate_password(options.otp.length);
+        let password_hash = hash_password(&password);
         let issued = txn::write(state.store.as_ref(), "", |tx| {
             let Some(record) = find_by_email(tx, &collection, &email)? else {
                 return Ok(None);
             };
-            if let Some(live) =
-                reusable_otp(tx, &otps, &collection, &record, options.otp.duration)?
+            if let Some(live) = reusable_otp(tx, &otps, &collection, &record, options.otp.duration)?
             {
                 tracing::warn!(record = %record.id(), "too many OTP requests; reusing the newest");
                 return Ok(Some((live.id().to_string(), None)));
             }
             let now = pb_core::datetime::now();
-            let row = insert_otp(tx, &otps, &collection, &record, &password, &now)?;
+            let address = record.get_str("email").to_string();
+            let row = insert_otp(
+                tx,
+                &otps,
+                &collection,
+                &record,
+                &password_hash,
+                &address,
+                &now,
+            )?;
             let settings = MailSettings::read(tx)?;
             Ok(Some((row.id().to_string(), Some((record, settings)))))
         })?;
@@ -76,20 +85,18 @@ pub async fn handle(
         };
         if let Some((record, settings)) = fresh {
             let message = otp_message(&settings, &collection, &record, &otp_id, &password);
-            let address = record.get_str("email").to_string();
             let sent_id = otp_id.clone();
             let store = Arc::clone(&state.store);
             send_in_background(settings.mailer(), message, move |outcome| {
-                let result = txn::write(store.as_ref(), "", |tx| {
-                    match outcome {
-                        Ok(()) => mark_sent(tx, &otps, &sent_id, &address)?,
-                        // An OTP nobody received is useless: drop it.
-                        Err(_) => tx.delete_record(&otps, &sent_id)?,
-                    }
-                    Ok(())
+                if outcome.is_ok() {
+                    return;
+                }
+                // An OTP nobody received is useless: drop it.
+                let deleted = txn::write(store.as_ref(), "", |tx| {
+                    Ok(tx.delete_record(&otps, &sent_id)?)
                 });
-                if let Err(error) = result {
-                    tracing::error!(error = %error.message, "updating the OTP after sending failed");
+                if let Err(error) = deleted {
+                    tracing::error!(error = %error.message, "deleting an undelivered OTP failed");
                 }
             });
         }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
+use pb_core::record::Visibility;
 use pb_core::{Collection, Record};
 use pb_rules::RequestInfo;
 use serde_json::{json, Value};
@@ -22,7 +23,6 @@ use crate::auth::request_auth::AuthContext;
 use crate::auth::rules::{auth_rule_allows, mfa_required, RuleContext};
 use crate::auth::token::TokenClaims;
 use crate::error::ApiError;
-use crate::output::visibility_for;
 use crate::state::{AppState, Schema};
 use crate::txn;
 
@@ -47,11 +47,10 @@ pub fn auth_response(
     token: String,
     fields: &str,
 ) -> Value {
-    let own = AuthContext {
-        collection: Arc::new(collection.clone()),
-        record: record.clone(),
+    let visibility = Visibility {
+        show_hidden: collection.name == pb_core::system::SUPERUSERS,
+        show_email: true,
     };
-    let visibility = visibility_for(Some(&own), record, true);
     let record_value = Value::Object(record.to_api_json(collection, visibility));
     crate::fields::pick(json!({"token": token, "record": record_value}), fields)
 }

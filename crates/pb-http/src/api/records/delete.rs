@@ -5,13 +5,12 @@
 use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::Map;
 
 use super::RecordsContext;
-use crate::access::{record_in_reach, rule_access, RuleScope};
 use crate::auth::request_auth::bearer_token;
 use crate::blocking::run_blocking;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
+use crate::records_service::{delete, DELETE_FAILED};
 use crate::request_info::RequestParts;
 use crate::state::AppState;
 use crate::txn;
@@ -26,26 +25,10 @@ pub async fn handle(
     let (collection_name, record_id) = path.into_inner();
     let state = Arc::clone(&state.into_inner());
     run_blocking(move || {
-        txn::write(state.store.as_ref(), "Failed to delete record.", |tx| {
+        txn::write(state.store.as_ref(), DELETE_FAILED, |tx| {
             let context =
                 RecordsContext::load(tx, state.schema(), &collection_name, token.as_deref())?;
-            if context.collection.is_view() {
-                return Err(ApiError::bad_request("Unsupported collection type.").into());
-            }
-            let info = parts.info(context.auth.as_ref(), Map::new(), "default");
-            let scope = RuleScope {
-                schema: &context.schema,
-                auth: context.auth.as_ref(),
-                request: &info,
-            };
-            let access = rule_access(&context.collection.delete_rule, &context.collection, &scope)?;
-            if tx.find_record(&context.collection, &record_id)?.is_none()
-                || !record_in_reach(tx, &context.collection, &record_id, &access)?
-            {
-                return Err(ApiError::not_found().into());
-            }
-            let all = context.schema.to_vec();
-            pb_core::cascade::delete_record(tx, &all, &context.collection, &record_id)?;
+            delete(tx, &context, &parts, &record_id, "default")?;
             Ok(())
         })
     })
