@@ -77,7 +77,12 @@ impl QueryParams {
 
     /// Reads only `fields` and `expand` (view, create, update, auth responses).
     pub fn output_only(request: &HttpRequest) -> QueryParams {
-        let pairs = pairs(request);
+        QueryParams::from_query_string(request.query_string())
+    }
+
+    /// `fields` and `expand` of a raw query string (batch sub-requests).
+    pub fn from_query_string(query: &str) -> QueryParams {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
         QueryParams {
             fields: value(&pairs, "fields").unwrap_or("").to_string(),
             expand: value(&pairs, "expand").unwrap_or("").to_string(),

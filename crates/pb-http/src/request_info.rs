@@ -39,6 +39,30 @@ impl RequestParts {
         }
     }
 
+    /// The parts of a batch sub-request: its own method, URL query and headers over the outer
+    /// request's headers.
+    pub fn sub_request(
+        &self,
+        method: &str,
+        query: &str,
+        headers: &Map<String, Value>,
+    ) -> RequestParts {
+        let mut merged = self.headers.clone();
+        for (name, value) in headers {
+            merged.insert(name.to_ascii_lowercase().replace('-', "_"), value.clone());
+        }
+        let mut query_map = Map::new();
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+        for (key, value) in pairs {
+            query_map.entry(key).or_insert(Value::String(value));
+        }
+        RequestParts {
+            headers: merged,
+            query: query_map,
+            method: method.to_ascii_uppercase(),
+        }
+    }
+
     /// The rule view of this request for `auth`, with `body` as `@request.body`.
     pub fn info(
         &self,

@@ -259,9 +259,19 @@ fn email_change_moves_the_record_to_the_confirmed_address() {
 
 #[test]
 fn email_change_fails_when_the_mail_cannot_be_sent() {
-    // Fresh settings: SMTP disabled (and no sendmail fallback here).
     let server = crate::harness::Server::start();
     let superuser = server.superuser();
+    // SMTP pointed at a loopback port nobody listens on.
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (status, body) = superuser.patch(
+        "/api/settings",
+        &json!({"smtp": {"enabled": true, "host": "127.0.0.1", "port": closed_port, "tls": false}}),
+    );
+    assert_eq!(status, 200, "{body}");
     create_user(&superuser, "stuck@example.com");
     let owner = server
         .guest()

@@ -16,6 +16,7 @@ mod auth_origins;
 mod auth_otp_mfa;
 mod auth_rules;
 mod auth_support;
+mod batch;
 mod collections;
 mod crash;
 mod errors;

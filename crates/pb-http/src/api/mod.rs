@@ -1,6 +1,7 @@
 //! Route table: every endpoint mounted in one place, one handler per file below.
 
 pub mod auth;
+pub mod batch;
 pub mod collections;
 pub mod fallback;
 pub mod health;
@@ -15,6 +16,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
     config
         .route("/api/health", web::get().to(health::handle))
         .route("/api/health", web::head().to(health::handle))
+        .route("/api/batch", web::post().to(batch::handle))
         .route("/api/settings", web::get().to(settings::get))
         .route("/api/settings", web::patch().to(settings::patch))
         .route("/api/collections", web::get().to(collections::list::handle))

@@ -38,6 +38,15 @@ pub fn bearer_token(request: &HttpRequest) -> Option<String> {
     (!token.is_empty()).then(|| token.to_string())
 }
 
+/// A header value without its `Bearer ` prefix (matched ignoring case).
+pub fn strip_bearer(header: &str) -> String {
+    let header = header.trim();
+    match header.get(..7) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("bearer ") => header[7..].trim().to_string(),
+        _ => header.to_string(),
+    }
+}
+
 /// Resolves an auth token to its record, or `None` when the token does not hold.
 pub fn authenticate(
     tx: &mut dyn StoreTx,

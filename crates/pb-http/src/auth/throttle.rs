@@ -15,7 +15,8 @@ pub const RESEND_WINDOW: Duration = Duration::from_secs(120);
 pub const OTP_ATTEMPT_WINDOW: Duration = Duration::from_secs(180);
 pub const OTP_MAX_ATTEMPTS: u32 = 5;
 
-/// Prune stale entries once a table holds this many keys.
+/// Prune stale entries once a table holds this many keys (or twice what survived the last
+/// pruning, so a table full of live keys is not scanned on every use).
 const PRUNE_AT: usize = 4096;
 
 /// A window that started at `started` and has been used `count` times.
@@ -29,14 +30,23 @@ struct Window {
 #[derive(Debug)]
 pub struct Windows {
     length: Duration,
-    entries: Mutex<HashMap<String, Window>>,
+    entries: Mutex<Entries>,
+}
+
+#[derive(Debug)]
+struct Entries {
+    windows: HashMap<String, Window>,
+    prune_at: usize,
 }
 
 impl Windows {
     pub fn new(length: Duration) -> Windows {
         Windows {
             length,
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Entries {
+                windows: HashMap::new(),
+                prune_at: PRUNE_AT,
+            }),
         }
     }
 
@@ -45,11 +55,14 @@ impl Windows {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         };
-        if guard.len() >= PRUNE_AT {
+        if guard.windows.len() >= guard.prune_at {
             let length = self.length;
-            guard.retain(|_, window| window.started.elapsed() < length);
+            guard
+                .windows
+                .retain(|_, window| window.started.elapsed() < length);
+            guard.prune_at = PRUNE_AT.max(guard.windows.len() * 2);
         }
-        work(&mut guard)
+        work(&mut guard.windows)
     }
 
     /// Counts one use of `key`; `false` once more than `max` uses fall in the current window.

@@ -1,0 +1,279 @@
+//! `POST /api/batch`: record creates, updates, upserts and deletes in one transaction, all or
+//! nothing. Each item runs with its own rules and the outer request's auth (or its own
+//! `Authorization` header); the first failure rolls everything back and is reported inside a
+//! 400 "Batch transaction failed.". Off until the settings' batch section enables it.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use pb_core::ports::StoreTx;
+use pb_core::settings::{defaults, SETTINGS_KEY};
+use pb_core::{FieldError, ValidationErrors};
+use serde_json::{json, Map, Value};
+
+use crate::api::records::RecordsContext;
+use crate::auth::request_auth::bearer_token;
+use crate::blocking::run_blocking;
+use crate::body::read_object;
+use crate::error::{ApiError, ApiResult};
+use crate::output::render_record;
+use crate::query::QueryParams;
+use crate::records_service::{self, apply_create, plan_create};
+use crate::request_info::RequestParts;
+use crate::state::AppState;
+use crate::txn::{self, Failure};
+
+const TRANSACTION_FAILED: &str = "Batch transaction failed.";
+const INVALID_DATA: &str = "Invalid batch request data.";
+
+/// The batch section of the settings.
+struct BatchSettings {
+    enabled: bool,
+    max_requests: usize,
+    timeout: Duration,
+}
+
+/// One sub-request, as sent.
+struct Item {
+    method: String,
+    url: String,
+    body: Map<String, Value>,
+    headers: Map<String, Value>,
+}
+
+/// What an item asks for, once its URL is understood.
+enum Action {
+    Create { collection: String },
+    Upsert { collection: String },
+    Update { collection: String, id: String },
+    Delete { collection: String, id: String },
+}
+
+pub async fn handle(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let parts = RequestParts::from_request(&request);
+    let token = bearer_token(&request);
+    let state = Arc::clone(&state.into_inner());
+    let settings = {
+        let state = Arc::clone(&state);
+        run_blocking(move || txn::read(state.store.as_ref(), "", |tx| Ok(batch_settings(tx)?)))
+            .await?
+    };
+    if !settings.enabled {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Batch requests are not allowed.",
+        ));
+    }
+    let body = read_object(&request, payload).await?;
+    let items = parse_items(&body, settings.max_requests)?;
+    let responses = run_blocking(move || {
+        let started = Instant::now();
+        txn::write(state.store.as_ref(), TRANSACTION_FAILED, |tx| {
+            let mut responses = Vec::with_capacity(items.len());
+            for (index, item) in items.iter().enumerate() {
+                if started.elapsed() > settings.timeout {
+                    return Err(ApiError::bad_request("Batch transaction timeout.").into());
+                }
+                let outcome = run_item(tx, &state, &parts, token.as_deref(), item);
+                match outcome {
+                    Ok(response) => responses.push(response),
+                    Err(error) => return Err(item_failed(index, error).into()),
+                }
+            }
+            Ok(responses)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Value::Array(responses)))
+}
+
+fn batch_settings(tx: &mut dyn StoreTx) -> Result<BatchSettings, Failure> {
+    let mut settings = defaults();
+    if let Some(stored) = tx.get_param(SETTINGS_KEY)? {
+        pb_core::json_merge::merge(&mut settings, &stored);
+    }
+    let batch = &settings["batch"];
+    let timeout_seconds = batch["timeout"].as_u64().unwrap_or(3).max(1);
+    Ok(BatchSettings {
+        enabled: batch["enabled"].as_bool().unwrap_or(false),
+        max_requests: batch["maxRequests"].as_u64().unwrap_or(50) as usize,
+        timeout: Duration::from_secs(timeout_seconds),
+    })
+}
+
+fn invalid(error: FieldError) -> ApiError {
+    ApiError::validation(INVALID_DATA, &ValidationErrors::single("requests", error))
+}
+
+fn parse_items(body: &Map<String, Value>, max_requests: usize) -> Result<Vec<Item>, ApiError> {
+    let requests = match body.get("requests") {
+        Some(Value::Array(requests)) if !requests.is_empty() => requests,
+        _ => return Err(invalid(FieldError::required())),
+    };
+    if requests.len() > max_requests {
+        return Err(invalid(
+            FieldError::new(
+                "validation_length_too_long",
+                format!("The length must be no more than {max_requests}."),
+            )
+            .with_params(json!({"max": max_requests})),
+        ));
+    }
+    Ok(requests
+        .iter()
+        .map(|request| Item {
+            method: request["method"]
+                .as_str()
+                .unwrap_or("")
+                .to_ascii_uppercase(),
+            url: request["url"].as_str().unwrap_or("").to_string(),
+            body: request["body"].as_object().cloned().unwrap_or_default(),
+            headers: request["headers"].as_object().cloned().unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// Understands `…/records` and `…/records/{id}` URLs with the methods batch allows.
+fn action_of(method: &str, path: &str) -> Option<Action> {
+    let rest = path.strip_prefix("/api/collections/")?;
+    let segments: Vec<&str> = rest.split('/').collect();
+    match (method, segments.as_slice()) {
+        ("POST", [collection, "records"]) => Some(Action::Create {
+            collection: (*collection).into(),
+        }),
+        ("PUT", [collection, "records"]) => Some(Action::Upsert {
+            collection: (*collection).into(),
+        }),
+        ("PATCH", [collection, "records", id]) if !id.is_empty() => Some(Action::Update {
+            collection: (*collection).into(),
+            id: (*id).into(),
+        }),
+        ("DELETE", [collection, "records", id]) if !id.is_empty() => Some(Action::Delete {
+            collection: (*collection).into(),
+            id: (*id).into(),
+        }),
+        _ => None,
+    }
+}
+
+/// Runs one item inside the batch transaction; its answer as `{status, body}`.
+fn run_item(
+    tx: &mut dyn StoreTx,
+    state: &AppState,
+    outer: &RequestParts,
+    outer_token: Option<&str>,
+    item: &Item,
+) -> Result<Value, ApiError> {
+    let (path, query) = item.url.split_once('?').unwrap_or((item.url.as_str(), ""));
+    let action = action_of(&item.method, path).ok_or_else(ApiError::generic_bad_request)?;
+    let parts = outer.sub_request(&item.method, query, &item.headers);
+    let params = QueryParams::from_query_string(query);
+    let token = item
+        .headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+        .and_then(|(_, value)| value.as_str())
+        .map(crate::auth::request_auth::strip_bearer)
+        .or_else(|| outer_token.map(str::to_string));
+    let (collection_name, message) = match &action {
+        Action::Create { collection } | Action::Upsert { collection } => {
+            (collection, records_service::CREATE_FAILED)
+        }
+        Action::Update { collection, .. } => (collection, records_service::UPDATE_FAILED),
+        Action::Delete { collection, .. } => (collection, records_service::DELETE_FAILED),
+    };
+    let to_api = |failure: Failure| match failure {
+        Failure::Api(error) => error,
+        Failure::Core(error) => ApiError::from_core(error, message),
+    };
+    let context = RecordsContext::load(tx, state.schema(), collection_name, token.as_deref())
+        .map_err(to_api)?;
+    let render = |tx: &mut dyn StoreTx, record: &pb_core::Record, info: &pb_rules::RequestInfo| {
+        render_record(
+            tx,
+            &context.schema,
+            &context.collection,
+            record,
+            context.auth.as_ref(),
+            info,
+            &params,
+        )
+    };
+    match action {
+        Action::Upsert { .. } => {
+            let id = item
+                .body
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let exists = !id.is_empty()
+                && tx
+                    .find_record(&context.collection, &id)
+                    .map_err(|e| to_api(e.into()))?
+                    .is_some();
+            if exists {
+                let mut body = item.body.clone();
+                body.remove("id");
+                let updated = records_service::update(tx, &context, &parts, &id, &body, "batch")
+                    .map_err(to_api)?;
+                let rendered = render(tx, &updated.after, &updated.info).map_err(to_api)?;
+                Ok(json!({"status": 200, "body": rendered}))
+            } else {
+                create_item(tx, &context, &parts, &item.body, &render).map_err(to_api)
+            }
+        }
+        Action::Create { .. } => {
+            create_item(tx, &context, &parts, &item.body, &render).map_err(to_api)
+        }
+        Action::Update { id, .. } => {
+            let updated = records_service::update(tx, &context, &parts, &id, &item.body, "batch")
+                .map_err(to_api)?;
+            let rendered = render(tx, &updated.after, &updated.info).map_err(to_api)?;
+            Ok(json!({"status": 200, "body": rendered}))
+        }
+        Action::Delete { id, .. } => {
+            records_service::delete(tx, &context, &parts, &id, "batch").map_err(to_api)?;
+            Ok(json!({"status": 204, "body": null}))
+        }
+    }
+}
+
+fn create_item(
+    tx: &mut dyn StoreTx,
+    context: &RecordsContext,
+    parts: &RequestParts,
+    body: &Map<String, Value>,
+    render: &dyn Fn(
+        &mut dyn StoreTx,
+        &pb_core::Record,
+        &pb_rules::RequestInfo,
+    ) -> Result<Value, Failure>,
+) -> Result<Value, Failure> {
+    let plan = plan_create(context, parts, body, "batch")?;
+    let record = apply_create(tx, context, &plan)?;
+    let rendered = render(tx, &record, &plan.info)?;
+    Ok(json!({"status": 200, "body": rendered}))
+}
+
+/// The batch error naming the failed item and carrying its own error response.
+fn item_failed(index: usize, error: ApiError) -> ApiError {
+    let mut data = Map::new();
+    let mut requests = Map::new();
+    requests.insert(
+        index.to_string(),
+        json!({"code": "batch_request_failed", "message": "Batch request failed.", "response": error.body()}),
+    );
+    data.insert("requests".into(), Value::Object(requests));
+    ApiError {
+        status: StatusCode::BAD_REQUEST,
+        message: TRANSACTION_FAILED.into(),
+        data: Value::Object(data),
+    }
+}
