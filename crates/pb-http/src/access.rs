@@ -5,7 +5,7 @@
 
 use pb_core::ports::{RecordQuery, SqlFragment, SqlValue, StoreTx};
 use pb_core::Collection;
-use pb_rules::{compile_filter, CompileOptions, RequestInfo, RuleError};
+use pb_rules::{compile_filter, is_request_independent, CompileOptions, RequestInfo, RuleError};
 
 use crate::auth::request_auth::AuthContext;
 use crate::error::ApiError;
@@ -52,6 +52,12 @@ pub fn rule_access(
     if expression.trim().is_empty() {
         return Ok(RuleAccess::All);
     }
+    let independent = is_request_independent(expression);
+    if independent {
+        if let Some(fragment) = scope.schema.compiled_rule(&collection.id, expression) {
+            return Ok(RuleAccess::Matching(fragment));
+        }
+    }
     match compile_filter(
         expression,
         collection,
@@ -59,7 +65,14 @@ pub fn rule_access(
         scope.request,
         &CompileOptions::rule(),
     ) {
-        Ok(fragment) => Ok(RuleAccess::Matching(fragment)),
+        Ok(fragment) => {
+            if independent {
+                scope
+                    .schema
+                    .remember_compiled_rule(&collection.id, expression, &fragment);
+            }
+            Ok(RuleAccess::Matching(fragment))
+        }
         Err(error) => {
             tracing::warn!(collection = %collection.name, %error, "a stored rule does not compile; denying");
             Ok(RuleAccess::Nothing)

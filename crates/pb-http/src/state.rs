@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
-use pb_core::ports::{read_with, Store};
+use pb_core::ports::{read_with, SqlFragment, Store};
 use pb_core::{Collection, CoreError};
 
 /// Every collection at one moment. Handlers take an `Arc` of it and never see a half-applied
@@ -15,6 +15,9 @@ pub struct Schema {
     collections: Vec<Arc<Collection>>,
     by_id: HashMap<String, usize>,
     by_lower_name: HashMap<String, usize>,
+    /// SQL of the rules that read nothing of the request, by (collection id, rule text).
+    /// It lives and dies with this snapshot, so a schema change starts it afresh.
+    compiled_rules: Mutex<HashMap<(String, String), SqlFragment>>,
 }
 
 impl Schema {
@@ -34,6 +37,7 @@ impl Schema {
             collections,
             by_id,
             by_lower_name,
+            compiled_rules: Mutex::new(HashMap::new()),
         }
     }
 
@@ -51,6 +55,24 @@ impl Schema {
             .get(id_or_name)
             .or_else(|| self.by_lower_name.get(&id_or_name.to_lowercase()))
             .map(|index| self.collections[*index].as_ref())
+    }
+
+    /// The cached SQL of a request-independent rule of a collection.
+    pub fn compiled_rule(&self, collection_id: &str, rule: &str) -> Option<SqlFragment> {
+        let cache = self.compiled_rules.lock().ok()?;
+        cache
+            .get(&(collection_id.to_string(), rule.to_string()))
+            .cloned()
+    }
+
+    /// Remembers the SQL of a request-independent rule for this schema version.
+    pub fn remember_compiled_rule(&self, collection_id: &str, rule: &str, fragment: &SqlFragment) {
+        if let Ok(mut cache) = self.compiled_rules.lock() {
+            cache.insert(
+                (collection_id.to_string(), rule.to_string()),
+                fragment.clone(),
+            );
+        }
     }
 
     pub fn all(&self) -> &[Arc<Collection>] {
@@ -105,5 +127,34 @@ impl AppState {
             Ok(mut guard) => *guard = schema,
             Err(poisoned) => *poisoned.into_inner() = schema,
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_collections_by_id_or_name_ignoring_case() {
+        let schema = Schema::new(pb_core::system::fresh_collections(
+            "2024-01-01 00:00:00.000Z",
+        ));
+        assert_eq!(schema.find("pbc_3142635823").unwrap().name, "_superusers");
+        assert_eq!(schema.find("USERS").unwrap().id, "_pb_users_auth_");
+        assert!(schema.find("nope").is_none());
+    }
+
+    #[test]
+    fn compiled_rules_live_with_their_snapshot() {
+        let schema = Schema::new(Vec::new());
+        let fragment = SqlFragment {
+            sql: "1=1".into(),
+            binds: Vec::new(),
+        };
+        assert_eq!(schema.compiled_rule("c", "x = 1"), None);
+        schema.remember_compiled_rule("c", "x = 1", &fragment);
+        assert_eq!(schema.compiled_rule("c", "x = 1"), Some(fragment));
+        assert_eq!(Schema::new(Vec::new()).compiled_rule("c", "x = 1"), None);
     }
 }

@@ -33,6 +33,7 @@
 //! SQL (the store's).
 
 pub mod ast;
+mod cache;
 mod compile;
 pub mod error;
 pub mod lexer;
@@ -51,6 +52,7 @@ use pb_core::ports::{OrderTerm, SqlFragment};
 use pb_core::Collection;
 use serde_json::{Map, Value};
 
+pub use cache::is_request_independent;
 pub use error::RuleError;
 pub use parser::{parse, MAX_COMPARISONS};
 
@@ -196,7 +198,8 @@ pub(crate) fn compile_filter_at(
         &[Part {
             expression,
             options,
-            is_rule: false,
+            // Rule options (no length limit) mark an API rule: its parse is cached.
+            is_rule: options.max_length.is_none(),
         }],
         collection,
         schema,
@@ -304,7 +307,12 @@ fn compile_parts(
         if !part.is_rule {
             check_param_limits(part.expression, part.options)?;
         }
-        parsed.push((parse(part.expression)?, part.options));
+        let expr = if part.is_rule {
+            cache::parse_rule(part.expression)?
+        } else {
+            std::sync::Arc::new(parse(part.expression)?)
+        };
+        parsed.push((expr, part.options));
     }
     if parsed.is_empty() {
         return Ok(sql::Sql::raw("1=1"));

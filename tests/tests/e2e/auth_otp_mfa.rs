@@ -35,6 +35,25 @@ fn request_otp(guest: &Client, sink: &SmtpSink, email: &str) -> (String, String)
     (otp_id, mail.value_after("otp:"))
 }
 
+/// Waits until the `_otps` row says where its mail went. Our server stores `sentTo` with the
+/// OTP; PocketBase stores it after its mailer returns, a moment after the sink has the mail,
+/// so against PocketBase this polls briefly.
+fn wait_for_sent_to(superuser: &Client, otp_id: &str, email: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (status, row) = superuser.get(&format!("/api/collections/_otps/records/{otp_id}"));
+        assert_eq!(status, 200, "{row}");
+        if row["sentTo"] == email {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "sentTo never set: {row}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 fn auth_with_otp(guest: &Client, body: &Value) -> (u16, Value) {
     guest.post("/api/collections/users/auth-with-otp", body)
 }
@@ -81,6 +100,7 @@ fn otp_from_the_mail_logs_in_once_and_verifies_the_address() {
     assert_eq!(body["data"]["otpId"]["code"], "validation_required");
     assert_eq!(body["data"]["password"]["code"], "validation_required");
 
+    wait_for_sent_to(&superuser, &otp_id, "otp@example.com");
     let (status, body) = auth_with_otp(&guest, &json!({"otpId": otp_id, "password": code}));
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["record"]["id"], id);
