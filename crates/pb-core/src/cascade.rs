@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::collection::Collection;
 use crate::error::CoreError;
 use crate::field::{Field, FieldKind};
-use crate::ports::StoreTx;
+use crate::ports::{SqlValue, StoreTx};
 use crate::record::Record;
 
 /// The message PocketBase answers when a required reference blocks a delete.
@@ -81,7 +81,41 @@ fn delete_at_depth(
         }
     }
     tx.delete_record(collection, id)?;
+    if collection.is_auth() {
+        delete_auth_bookkeeping(tx, all, collection, id)?;
+    }
     outcome.deleted.push(target);
+    Ok(())
+}
+
+/// The system collections that keep rows about an auth record (`collectionRef`, `recordRef`).
+const AUTH_BOOKKEEPING: [&str; 4] = ["_otps", "_mfas", "_authOrigins", "_externalAuths"];
+
+/// Deletes the OTPs, MFA sessions, login origins and external auth links of a deleted auth
+/// record, so nothing keeps pointing at it.
+fn delete_auth_bookkeeping(
+    tx: &mut dyn StoreTx,
+    all: &[Collection],
+    collection: &Collection,
+    id: &str,
+) -> Result<(), CoreError> {
+    for name in AUTH_BOOKKEEPING {
+        let Some(bookkeeping) = all.iter().find(|other| other.name == name) else {
+            continue;
+        };
+        let rows = tx.find_records_by_field(
+            bookkeeping,
+            "recordRef",
+            &SqlValue::Text(id.to_string()),
+            u64::MAX >> 1,
+        )?;
+        for row in rows
+            .iter()
+            .filter(|row| row.get_str("collectionRef") == collection.id)
+        {
+            tx.delete_record(bookkeeping, row.id())?;
+        }
+    }
     Ok(())
 }
 

@@ -9,6 +9,7 @@ pub mod cascade;
 pub mod collection;
 pub mod datetime;
 pub mod error;
+pub mod files;
 pub mod field;
 pub mod ids;
 pub mod json_merge;

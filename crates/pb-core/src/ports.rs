@@ -5,6 +5,9 @@
 //! Business logic (validation, cascades, modifiers) is written once against [`StoreTx`], so a
 //! SQLite store and a PostgreSQL store share it. A write unit runs under the store's single
 //! writer, which is what makes read-modify-write operations such as `views+` atomic.
+//!
+//! A [`Broker`] receives each committed record change (realtime), so the HTTP layer's
+//! in-process fan-out can later be swapped for a multi-node one.
 
 use serde_json::Value;
 
@@ -117,6 +120,18 @@ pub trait StoreTx {
     /// A value of `_params` (e.g. `settings`).
     fn get_param(&mut self, key: &str) -> Result<Option<Value>, StoreError>;
     fn set_param(&mut self, key: &str, value: &Value) -> Result<(), StoreError>;
+
+    /// For each of `conditions` (boolean SQL on `collection`'s table, as in
+    /// [`RecordQuery::filter`]), whether `record` satisfies it. The record is judged on the
+    /// values given, not on its stored row, so a record deleted or changed since is judged as it
+    /// was; the other rows a condition reads (relations, back-relations, `@collection`) are read
+    /// as stored. Realtime checks rules this way after the write has committed.
+    fn record_matches(
+        &mut self,
+        collection: &Collection,
+        record: &Record,
+        conditions: &[SqlFragment],
+    ) -> Result<Vec<bool>, StoreError>;
 }
 
 /// A unit of work run inside a transaction.
@@ -206,4 +221,144 @@ pub enum MailError {
 /// thread, and in the background when the client must not wait for it.
 pub trait Mailer: Send + Sync {
     fn send(&self, message: &MailMessage) -> Result<(), MailError>;
+}
+
+/// What a committed write did to a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RecordAction {
+    Create,
+    Update,
+    Delete,
+}
+
+impl RecordAction {
+    /// The name realtime clients see (`"create"`, `"update"`, `"delete"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordAction::Create => "create",
+            RecordAction::Update => "update",
+            RecordAction::Delete => "delete",
+        }
+    }
+}
+
+/// One committed change of a record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordEvent {
+    pub action: RecordAction,
+    /// The record as written (create, update) or as it was when deleted, with every value
+    /// (hidden fields included); whoever delivers it decides what each subscriber may see.
+    pub record: Record,
+}
+
+impl RecordEvent {
+    pub fn created(record: Record) -> RecordEvent {
+        RecordEvent {
+            action: RecordAction::Create,
+            record,
+        }
+    }
+
+    pub fn updated(record: Record) -> RecordEvent {
+        RecordEvent {
+            action: RecordAction::Update,
+            record,
+        }
+    }
+
+    pub fn deleted(record: Record) -> RecordEvent {
+        RecordEvent {
+            action: RecordAction::Delete,
+            record,
+        }
+    }
+}
+
+/// Where committed record changes go (realtime subscriptions). Writers publish each change
+/// after its transaction has committed, in commit order; a failed write publishes nothing.
+///
+/// `publish` must return at once: it may queue the event, never wait for subscribers. Access
+/// rules and the shaping of what each subscriber sees are the implementation's business, so an
+/// in-process fan-out and a multi-node one are interchangeable behind this trait.
+pub trait Broker: Send + Sync {
+    fn publish(&self, event: RecordEvent);
+}
+
+/// A broker that drops every event (no realtime clients can exist).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoBroker;
+
+impl Broker for NoBroker {
+    fn publish(&self, _event: RecordEvent) {}
+}
+
+/// Why a file operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FileStoreError {
+    /// The key cannot name a file in this store (a `..` segment, a control character, …).
+    #[error("invalid file key {0:?}")]
+    InvalidKey(String),
+    /// Reading the content to store failed (the upload's spool file, …).
+    #[error("reading the content to store failed: {0}")]
+    Source(String),
+    /// The storage itself failed (disk, network, permissions, bucket settings).
+    #[error("file storage failed: {0}")]
+    Backend(String),
+}
+
+/// What a file store knows about one stored file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    pub key: String,
+    pub size: u64,
+    pub modified: std::time::SystemTime,
+    /// The content type recorded when the file was stored; `None` when the store keeps none
+    /// for it (listings, files written by other tools).
+    pub content_type: Option<String>,
+}
+
+/// The description of a file being stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewFile<'a> {
+    /// The detected type, served back as `Content-Type`.
+    pub content_type: &'a str,
+    /// The name the client uploaded it as (kept as metadata, never used as a path).
+    pub original_name: &'a str,
+}
+
+/// An open stored file: its description and a reader over the requested bytes.
+pub struct FileContent {
+    pub file: StoredFile,
+    pub reader: Box<dyn std::io::Read + Send>,
+}
+
+/// Where the files of `file` fields live: a local directory or an S3-compatible bucket.
+///
+/// Keys are `/`-separated paths (see [`crate::files`] for the layout). Every method blocks: call
+/// them from a blocking thread pool. Writes are all or nothing: a file is either absent or
+/// complete under its key, never half written, so a record never points at a torn file.
+pub trait FileStore: Send + Sync {
+    /// Stores everything `content` yields under `key`, replacing a file already there.
+    fn put(
+        &self,
+        key: &str,
+        content: &mut dyn std::io::Read,
+        file: &NewFile<'_>,
+    ) -> Result<(), FileStoreError>;
+    /// The file under `key`, or `None`.
+    fn stat(&self, key: &str) -> Result<Option<StoredFile>, FileStoreError>;
+    /// Opens the file under `key` for reading `range` (byte offsets, end excluded; `None` for
+    /// all of it), or `None` when there is no such file. The range must lie within the file.
+    fn open(
+        &self,
+        key: &str,
+        range: Option<std::ops::Range<u64>>,
+    ) -> Result<Option<FileContent>, FileStoreError>;
+    /// Removes the file under `key` (with any metadata the store keeps for it); a missing file
+    /// is not an error.
+    fn delete(&self, key: &str) -> Result<(), FileStoreError>;
+    /// Removes every file whose key starts with `prefix` (which ends with `/`).
+    fn delete_prefix(&self, prefix: &str) -> Result<(), FileStoreError>;
+    /// Every file whose key starts with `prefix`, in no particular order.
+    fn list(&self, prefix: &str) -> Result<Vec<StoredFile>, FileStoreError>;
 }

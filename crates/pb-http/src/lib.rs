@@ -15,6 +15,7 @@ pub mod fields;
 pub mod middleware;
 pub mod output;
 pub mod query;
+pub mod realtime;
 pub mod records_service;
 pub mod request_info;
 pub mod server;

@@ -16,6 +16,19 @@ pub struct RequestParts {
 }
 
 impl RequestParts {
+    /// Parts given directly (a realtime subscription carries its own query and headers).
+    pub fn new(
+        query: Map<String, Value>,
+        headers: Map<String, Value>,
+        method: &str,
+    ) -> RequestParts {
+        RequestParts {
+            headers,
+            query,
+            method: method.to_string(),
+        }
+    }
+
     /// Headers lowercased with `-` as `_` and the first value of each query param, as strings.
     pub fn from_request(request: &HttpRequest) -> RequestParts {
         let mut headers = Map::new();

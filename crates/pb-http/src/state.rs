@@ -1,12 +1,14 @@
 //! Shared server state: the store, an immutable snapshot of the collections swapped atomically
-//! after each schema change, and the server options.
+//! after each schema change, the server options and the realtime hub.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 
-use pb_core::ports::{read_with, SqlFragment, Store};
+use pb_core::ports::{read_with, Broker, SqlFragment, Store};
 use pb_core::{Collection, CoreError};
+
+use crate::realtime::Realtime;
 
 /// Every collection at one moment. Handlers take an `Arc` of it and never see a half-applied
 /// schema change.
@@ -94,39 +96,74 @@ pub struct ServerOptions {
     pub public_dir: Option<PathBuf>,
 }
 
-/// The state every handler sees.
-pub struct AppState {
-    pub store: Arc<dyn Store>,
-    schema: RwLock<Arc<Schema>>,
-    pub options: ServerOptions,
+/// The current schema snapshot, swapped whole; shared with work that outlives a request
+/// (the realtime dispatcher).
+#[derive(Debug, Default)]
+pub struct SchemaCell {
+    current: RwLock<Arc<Schema>>,
 }
 
-impl AppState {
-    /// Loads the schema from the store.
-    pub fn new(store: Arc<dyn Store>, options: ServerOptions) -> Result<AppState, CoreError> {
-        let collections = read_with(store.as_ref(), |tx| Ok(tx.collections()?))?;
-        Ok(AppState {
-            store,
-            schema: RwLock::new(Arc::new(Schema::new(collections))),
-            options,
-        })
+impl SchemaCell {
+    pub fn new(schema: Schema) -> SchemaCell {
+        SchemaCell {
+            current: RwLock::new(Arc::new(schema)),
+        }
     }
 
-    /// The current schema snapshot.
-    pub fn schema(&self) -> Arc<Schema> {
-        match self.schema.read() {
+    /// The current snapshot.
+    pub fn get(&self) -> Arc<Schema> {
+        match self.current.read() {
             Ok(guard) => Arc::clone(&guard),
             Err(poisoned) => Arc::clone(&poisoned.into_inner()),
         }
     }
 
-    /// Installs a new snapshot (after a committed schema change).
-    pub fn replace_schema(&self, collections: Vec<Collection>) {
-        let schema = Arc::new(Schema::new(collections));
-        match self.schema.write() {
+    /// Installs a new snapshot.
+    pub fn replace(&self, schema: Schema) {
+        let schema = Arc::new(schema);
+        match self.current.write() {
             Ok(mut guard) => *guard = schema,
             Err(poisoned) => *poisoned.into_inner() = schema,
         }
+    }
+}
+
+/// The state every handler sees.
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    schema: Arc<SchemaCell>,
+    pub options: ServerOptions,
+    /// Realtime clients of this process (`/api/realtime`).
+    pub realtime: Arc<Realtime>,
+    /// Where writers publish committed record changes: `realtime` itself unless replaced
+    /// (a multi-node fan-out would forward to every node's hub).
+    pub broker: Arc<dyn Broker>,
+}
+
+impl AppState {
+    /// Loads the schema from the store and starts the realtime hub.
+    pub fn new(store: Arc<dyn Store>, options: ServerOptions) -> Result<AppState, CoreError> {
+        let collections = read_with(store.as_ref(), |tx| Ok(tx.collections()?))?;
+        let schema = Arc::new(SchemaCell::new(Schema::new(collections)));
+        let realtime = Arc::new(Realtime::start(Arc::clone(&store), Arc::clone(&schema)));
+        let broker: Arc<dyn Broker> = Arc::clone(&realtime) as Arc<dyn Broker>;
+        Ok(AppState {
+            store,
+            schema,
+            options,
+            realtime,
+            broker,
+        })
+    }
+
+    /// The current schema snapshot.
+    pub fn schema(&self) -> Arc<Schema> {
+        self.schema.get()
+    }
+
+    /// Installs a new snapshot (after a committed schema change).
+    pub fn replace_schema(&self, collections: Vec<Collection>) {
+        self.schema.replace(Schema::new(collections));
     }
 }
 

@@ -9,7 +9,7 @@
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 use pb_core::field::ColumnKind;
-use pb_core::ports::{OrderTerm, RecordQuery, SqlValue};
+use pb_core::ports::{OrderTerm, RecordQuery, SqlFragment, SqlValue};
 use pb_core::{Collection, Field, Record, StoreError};
 use serde_json::{Map, Value};
 
@@ -21,6 +21,8 @@ use crate::values;
 const COLUMNS_PER_OBJECT: usize = 100;
 /// Ids per `IN (…)` list.
 const IDS_PER_QUERY: usize = 500;
+/// Conditions per `json_array(…)` call in [`matches`].
+const CONDITIONS_PER_QUERY: usize = 100;
 
 /// The select expression that yields a row of `collection` as JSON text named `row_json`.
 fn row_json_select(collection: &Collection, table: &str) -> Result<String, StoreError> {
@@ -365,4 +367,97 @@ pub(crate) fn delete_all(
         .execute(conn)
         .map_err(error::database)?;
     Ok(())
+}
+
+/// Evaluates `conditions` against `record` as given, in queries of the shape
+///
+/// ```sql
+/// SELECT json_array((c1), (c2), …) AS row_json
+/// FROM (SELECT CAST(? AS TEXT) AS `a`, CAST(? AS NUMERIC) AS `b`, ? AS `c`, …) AS `t`
+/// ```
+///
+/// The one-row subquery stands in for the table under the table's own name, so the conditions'
+/// `t.column` references read the given values, while joins inside them still reach the real
+/// tables. Each column gets the affinity its table column has (a `CAST` to the declared type,
+/// which leaves these already encoded values as they are), so comparisons behave as they do
+/// against a stored row: `'5'` equals a number column holding 5. `JSON` columns, whose
+/// numeric affinity would turn text into 0 under a `CAST`, are bound the way storing them
+/// would convert them instead (numeric text as a number).
+pub(crate) fn matches(
+    conn: &mut SqliteConnection,
+    collection: &Collection,
+    record: &Record,
+    conditions: &[SqlFragment],
+) -> Result<Vec<bool>, StoreError> {
+    if conditions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let table = sql::quote(&collection.name)?;
+    let mut columns = Vec::with_capacity(collection.fields.len());
+    let mut values = Vec::with_capacity(collection.fields.len());
+    for field in &collection.fields {
+        let kind = field.column_kind();
+        let value = values::encode(kind, record.get(&field.name));
+        let name = sql::quote(&field.name)?;
+        columns.push(match kind {
+            ColumnKind::Text => format!("CAST(? AS TEXT) AS {name}"),
+            ColumnKind::Number | ColumnKind::Bool => format!("CAST(? AS NUMERIC) AS {name}"),
+            ColumnKind::JsonArray | ColumnKind::Json | ColumnKind::GeoPoint => {
+                format!("? AS {name}")
+            }
+        });
+        values.push(match kind {
+            ColumnKind::JsonArray | ColumnKind::Json | ColumnKind::GeoPoint => {
+                as_numeric_affinity(value)
+            }
+            _ => value,
+        });
+    }
+    let from = format!("FROM (SELECT {}) AS {table}", columns.join(", "));
+    let mut answers = Vec::with_capacity(conditions.len());
+    for chunk in conditions.chunks(CONDITIONS_PER_QUERY) {
+        let mut binds: Vec<&SqlValue> = Vec::new();
+        let mut items = Vec::with_capacity(chunk.len());
+        for condition in chunk {
+            items.push(format!("({})", condition.sql));
+            binds.extend(condition.binds.iter());
+        }
+        binds.extend(values.iter());
+        let statement = format!("SELECT json_array({}) AS row_json {from}", items.join(", "));
+        let row = sql::bound_query(&statement, binds)
+            .get_result::<JsonRow>(conn)
+            .map_err(error::database)?;
+        let parsed: Value = serde_json::from_str(&row.row_json)
+            .map_err(|failure| StoreError::Database(format!("condition results: {failure}")))?;
+        let results = parsed.as_array().cloned().unwrap_or_default();
+        if results.len() != chunk.len() {
+            return Err(StoreError::Database(
+                "condition results do not match the conditions".into(),
+            ));
+        }
+        answers.extend(results.iter().map(is_true));
+    }
+    Ok(answers)
+}
+
+/// What a column with NUMERIC affinity makes of `value` when it is stored: numeric text
+/// becomes a number.
+fn as_numeric_affinity(value: SqlValue) -> SqlValue {
+    let SqlValue::Text(text) = &value else {
+        return value;
+    };
+    if let Ok(integer) = text.trim().parse::<i64>() {
+        return SqlValue::Integer(integer);
+    }
+    match text.trim().parse::<f64>() {
+        Ok(real) if real.is_finite() && text.bytes().any(|byte| byte.is_ascii_digit()) => {
+            SqlValue::Real(real)
+        }
+        _ => value,
+    }
+}
+
+/// SQLite's truth: a non-zero number (NULL and text are false here).
+fn is_true(value: &Value) -> bool {
+    value.as_f64().is_some_and(|number| number != 0.0)
 }

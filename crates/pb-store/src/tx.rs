@@ -2,7 +2,7 @@
 //! hands its work to the module that owns it.
 
 use diesel::sqlite::SqliteConnection;
-use pb_core::ports::{RecordQuery, SqlValue, StoreTx};
+use pb_core::ports::{RecordQuery, SqlFragment, SqlValue, StoreTx};
 use pb_core::{Collection, Field, Record, StoreError};
 use serde_json::Value;
 
@@ -117,5 +117,14 @@ impl StoreTx for SqliteTx<'_> {
 
     fn set_param(&mut self, key: &str, value: &Value) -> Result<(), StoreError> {
         params::set(self.conn, key, value, &pb_core::datetime::now())
+    }
+
+    fn record_matches(
+        &mut self,
+        collection: &Collection,
+        record: &Record,
+        conditions: &[SqlFragment],
+    ) -> Result<Vec<bool>, StoreError> {
+        records::matches(self.conn, collection, record, conditions)
     }
 }

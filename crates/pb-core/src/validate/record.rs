@@ -17,12 +17,17 @@
 //! 4. every field is checked ([`checks`]), one error per field, all fields reported together;
 //! 5. the token key is refreshed when credentials changed, and passwords are hashed last, so an
 //!    invalid request never pays for hashing.
+//!
+//! Uploaded files ([`files`]) are folded into the body before step 1 under the names they will
+//! be stored as; [`PreparedRecord::files`] then says which uploads to store before the commit
+//! and which stored files to delete after it.
 
 mod auth;
 mod checks;
 mod coerce;
 mod draft;
 pub(crate) mod errors;
+mod files;
 pub(crate) mod generate;
 mod modifiers;
 mod syntax;
@@ -38,6 +43,7 @@ use crate::{Collection, Record, ValidationErrors};
 use self::auth::{check_auth_form, refresh_token_key_if_credentials_changed, PasswordForm};
 use self::coerce::to_unique_strings;
 use self::draft::Draft;
+pub use self::files::{FileChanges, UploadedFile};
 use self::modifiers::{resolve_key, KeyTarget};
 
 /// Who is writing, which decides what they may set.
@@ -55,6 +61,8 @@ pub struct PreparedRecord {
     pub record: Record,
     /// (field name, target collection id, ids) for every relation field whose value changed; the caller checks they exist and reports `validation_missing_rel_records` on that field.
     pub relation_checks: Vec<RelationCheck>,
+    /// The uploads to store before committing and the stored files to delete after it.
+    pub files: FileChanges,
 }
 
 /// Relation ids the caller must find in `collection_id`; when some are missing it reports
@@ -77,7 +85,18 @@ pub fn prepare_create(
     actor: &Actor<'_>,
     now: &str,
 ) -> Result<PreparedRecord, ValidationErrors> {
-    prepare(Draft::start(collection, None), input, actor, now)
+    prepare_create_with_files(collection, input, &[], actor, now)
+}
+
+/// [`prepare_create`] for a body that came with uploaded files.
+pub fn prepare_create_with_files(
+    collection: &Collection,
+    input: &Map<String, Value>,
+    uploads: &[UploadedFile],
+    actor: &Actor<'_>,
+    now: &str,
+) -> Result<PreparedRecord, ValidationErrors> {
+    prepare(Draft::start(collection, None), input, uploads, actor, now)
 }
 
 /// Prepares the update of `current` from a request body (only the keys present change).
@@ -91,15 +110,42 @@ pub fn prepare_update(
     actor: &Actor<'_>,
     now: &str,
 ) -> Result<PreparedRecord, ValidationErrors> {
-    prepare(Draft::start(collection, Some(current)), input, actor, now)
+    prepare_update_with_files(collection, current, input, &[], actor, now)
+}
+
+/// [`prepare_update`] for a body that came with uploaded files.
+pub fn prepare_update_with_files(
+    collection: &Collection,
+    current: &Record,
+    input: &Map<String, Value>,
+    uploads: &[UploadedFile],
+    actor: &Actor<'_>,
+    now: &str,
+) -> Result<PreparedRecord, ValidationErrors> {
+    prepare(
+        Draft::start(collection, Some(current)),
+        input,
+        uploads,
+        actor,
+        now,
+    )
 }
 
 fn prepare(
     mut draft: Draft<'_>,
     input: &Map<String, Value>,
+    uploads: &[UploadedFile],
     actor: &Actor<'_>,
     now: &str,
 ) -> Result<PreparedRecord, ValidationErrors> {
+    let merged;
+    let input = if uploads.is_empty() {
+        input
+    } else {
+        draft.uploads = files::index_by_name(uploads);
+        merged = files::merge_uploads(draft.collection, input, uploads);
+        &merged
+    };
     for (target, operand) in writable_entries(draft.collection, input, actor) {
         draft.apply(target, operand);
     }
@@ -113,10 +159,12 @@ fn prepare(
         refresh_token_key_if_credentials_changed(&mut draft);
     }
     let relation_checks = changed_relations(&draft);
+    let files = files::file_changes(&draft);
     draft.hash_passwords(actor.hasher);
     Ok(PreparedRecord {
         record: draft.into_record(),
         relation_checks,
+        files,
     })
 }
 

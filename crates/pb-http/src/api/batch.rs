@@ -35,6 +35,10 @@ struct BatchSettings {
     timeout: Duration,
 }
 
+/// Renders a written record as the item's answer body.
+type RenderFn<'a> = dyn Fn(&mut dyn StoreTx, &pb_core::Record, &pb_rules::RequestInfo) -> Result<Value, Failure>
+    + 'a;
+
 /// One sub-request, as sent.
 struct Item {
     method: String,
@@ -61,8 +65,7 @@ pub async fn handle(
     let state = Arc::clone(&state.into_inner());
     let settings = {
         let state = Arc::clone(&state);
-        run_blocking(move || txn::read(state.store.as_ref(), "", |tx| Ok(batch_settings(tx)?)))
-            .await?
+        run_blocking(move || txn::read(state.store.as_ref(), "", |tx| batch_settings(tx))).await?
     };
     if !settings.enabled {
         return Err(ApiError::new(
@@ -250,11 +253,7 @@ fn create_item(
     context: &RecordsContext,
     parts: &RequestParts,
     body: &Map<String, Value>,
-    render: &dyn Fn(
-        &mut dyn StoreTx,
-        &pb_core::Record,
-        &pb_rules::RequestInfo,
-    ) -> Result<Value, Failure>,
+    render: &RenderFn<'_>,
 ) -> Result<Value, Failure> {
     let plan = plan_create(context, parts, body, "batch")?;
     let record = apply_create(tx, context, &plan)?;

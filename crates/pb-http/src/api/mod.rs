@@ -5,6 +5,7 @@ pub mod batch;
 pub mod collections;
 pub mod fallback;
 pub mod health;
+pub mod realtime;
 pub mod records;
 pub mod settings;
 pub mod superuser;
@@ -17,6 +18,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/api/health", web::get().to(health::handle))
         .route("/api/health", web::head().to(health::handle))
         .route("/api/batch", web::post().to(batch::handle))
+        .route("/api/realtime", web::get().to(realtime::connect::handle))
+        .route("/api/realtime", web::post().to(realtime::subscribe::handle))
         .route("/api/settings", web::get().to(settings::get))
         .route("/api/settings", web::patch().to(settings::patch))
         .route("/api/collections", web::get().to(collections::list::handle))

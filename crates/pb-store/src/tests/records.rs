@@ -368,3 +368,58 @@ fn lookups_by_id_field_and_reference() {
         0
     );
 }
+
+#[test]
+fn conditions_are_judged_on_the_given_values() {
+    let (_dir, store) = open_store();
+    let posts = posts_with_records(&store);
+    let condition = |sql: &str, binds: Vec<SqlValue>| SqlFragment {
+        sql: sql.into(),
+        binds,
+    };
+    let conditions = [
+        condition("`posts`.`views` = ?", vec![SqlValue::Text("7".into())]),
+        condition("`posts`.`title` = ?", vec![SqlValue::Text("post 1".into())]),
+        condition(
+            "EXISTS (SELECT 1 FROM `posts` AS other WHERE other.`title` = `posts`.`title`)",
+            vec![],
+        ),
+        condition(
+            "EXISTS (SELECT 1 FROM json_each(`posts`.`readers`) AS r WHERE r.value = ?)",
+            vec![SqlValue::Text("u9".into())],
+        ),
+        condition("NULL", vec![]),
+    ];
+    // Not stored at all: judged on its values; the join still reads the stored posts.
+    let gone = record(
+        &posts,
+        "gone00000000000",
+        json!({"title": "post 1", "views": 7, "readers": ["u9"]}),
+    );
+    let answers = read(&store, |tx| {
+        Ok(tx.record_matches(&posts, &gone, &conditions)?)
+    })
+    .unwrap();
+    assert_eq!(answers, [true, true, true, true, false]);
+
+    // Stored with other values: the given ones win.
+    let mut changed = read(&store, |tx| Ok(tx.find_record(&posts, "post000000000001")?))
+        .unwrap()
+        .unwrap();
+    changed.set("title", json!("renamed"));
+    let answers = read(&store, |tx| {
+        Ok(tx.record_matches(&posts, &changed, &conditions)?)
+    })
+    .unwrap();
+    assert_eq!(answers, [false, false, false, false, false]);
+
+    // More conditions than one query takes.
+    let many = vec![condition("`posts`.`views` > ?", vec![SqlValue::Integer(1)]); 250];
+    let answers = read(&store, |tx| Ok(tx.record_matches(&posts, &gone, &many)?)).unwrap();
+    assert_eq!(answers, vec![true; 250]);
+    assert!(
+        read(&store, |tx| Ok(tx.record_matches(&posts, &gone, &[])?))
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::error::FieldError;
 use crate::field::{
-    DateOptions, DomainOptions, EditorOptions, Field, FieldKind, FileOptions, JsonOptions,
+    DateOptions, DomainOptions, EditorOptions, Field, FieldKind, JsonOptions,
     NumberOptions, PasswordOptions, RelationOptions, SelectOptions, TextOptions,
 };
 
@@ -57,7 +57,7 @@ pub(super) fn check_field(draft: &Draft<'_>, field: &Field) -> Option<FieldError
         FieldKind::Autodate(_) => None,
         FieldKind::Select(options) => check_select(options, value),
         FieldKind::Relation(options) => check_relation(options, value),
-        FieldKind::File(options) => check_file(draft, field, options, value),
+        FieldKind::File(options) => super::files::check_file(draft, &field.name, options, value),
         FieldKind::Json(options) => check_json(options, value),
         FieldKind::Password(options) => check_password(draft, field, options),
         FieldKind::GeoPoint(options) => check_geo_point(options.required, value),
@@ -290,46 +290,6 @@ fn check_relation(options: &RelationOptions, value: &Value) -> Option<FieldError
     }
     let max_select = options.max_select.max(1);
     (count > max_select).then(|| too_many_values(max_select))
-}
-
-/// Files: until uploads exist, a value may only name files the record already has (PocketBase's
-/// `validation_invalid_file` for anything else), and no more than `maxSelect` of them.
-fn check_file(
-    draft: &Draft<'_>,
-    field: &Field,
-    options: &FileOptions,
-    value: &Value,
-) -> Option<FieldError> {
-    let names = to_unique_strings(value);
-    if names.is_empty() {
-        return options.required.then(errors::required);
-    }
-    let stored = draft
-        .stored_value(&field.name)
-        .map(to_unique_strings)
-        .unwrap_or_default();
-    let unknown: Vec<String> = names
-        .iter()
-        .filter(|name| !stored.contains(name))
-        .map(|name| name.chars().take(250).collect())
-        .collect();
-    if !unknown.is_empty() {
-        return Some(
-            FieldError::new(
-                "validation_invalid_file",
-                format!("Invalid new files: [{}].", unknown.join(" ")),
-            )
-            .with_params(json!({ "invalidFiles": unknown })),
-        );
-    }
-    let max_select = options.max_select.max(1);
-    (names.len() as u64 > max_select).then(|| {
-        FieldError::new(
-            "validation_too_many_files",
-            format!("The maximum allowed files is {max_select}."),
-        )
-        .with_params(json!({ "maxSelect": max_select }))
-    })
 }
 
 /// JSON: the encoded size first, then `required`, which treats `null`, `""`, `[]` and `{}` as blank.

@@ -69,7 +69,21 @@ pub fn build(
     let mut collection =
         Collection::from_json(&json).map_err(|_| ApiError::bad_request(message))?;
     complete_collection(&mut collection, old, &pb_core::datetime::now());
+    rotate_auth_secret_on_auth_rule_change(&mut collection, old);
     Ok(collection)
+}
+
+/// A changed authRule changes who may hold a session, so every auth token issued under the old
+/// rule stops working: the collection gets a new auth token secret (as PocketBase does).
+fn rotate_auth_secret_on_auth_rule_change(collection: &mut Collection, old: Option<&Collection>) {
+    let old_rule = old
+        .and_then(|old| old.auth.as_ref())
+        .map(|auth| auth.auth_rule.clone());
+    if let (Some(old_rule), Some(auth)) = (old_rule, collection.auth.as_mut()) {
+        if auth.auth_rule != old_rule {
+            auth.auth_token.secret = pb_core::ids::new_secret();
+        }
+    }
 }
 
 /// A generated id (`pbc_<crc32>`) that is already taken — same name as before a rename, say —

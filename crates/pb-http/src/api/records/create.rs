@@ -40,7 +40,7 @@ pub async fn handle(
         let plan = plan_create(&context, &parts, &input, "default")?;
         txn::write(store, CREATE_FAILED, |tx| {
             let record = apply_create(tx, &context, &plan)?;
-            Ok(render_record(
+            render_record(
                 tx,
                 &context.schema,
                 &context.collection,
@@ -48,7 +48,7 @@ pub async fn handle(
                 context.auth.as_ref(),
                 &plan.info,
                 &params,
-            )?)
+            )
         })
     })
     .await?;

@@ -37,7 +37,7 @@ pub async fn handle(
                 RecordsContext::load(tx, state.schema(), &collection_name, token.as_deref())
                     .map_err(super::reword_missing_collection)?;
             let updated = update(tx, &context, &parts, &record_id, &input, "default")?;
-            Ok(render_record(
+            render_record(
                 tx,
                 &context.schema,
                 &context.collection,
@@ -45,7 +45,7 @@ pub async fn handle(
                 context.auth.as_ref(),
                 &updated.info,
                 &params,
-            )?)
+            )
         })
     })
     .await?;

@@ -48,7 +48,7 @@ pub async fn handle(
                 if !record_in_reach(tx, &context.collection, &record_id, &access)? {
                     return Err(ApiError::not_found().into());
                 }
-                Ok(render_record(
+                render_record(
                     tx,
                     &context.schema,
                     &context.collection,
@@ -56,7 +56,7 @@ pub async fn handle(
                     context.auth.as_ref(),
                     &info,
                     &params,
-                )?)
+                )
             },
         )
     })

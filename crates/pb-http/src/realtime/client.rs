@@ -1,0 +1,181 @@
+//! One connected realtime client: its id, the auth its subscriptions were set with, its
+//! subscriptions, and the bounded queue its SSE stream drains. The dispatcher never waits on a
+//! client: a full queue means the client cannot keep up, and it is disconnected instead.
+
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use actix_web::web::Bytes;
+use tokio::sync::mpsc;
+
+use crate::auth::request_auth::AuthContext;
+use crate::realtime::subscriptions::Subscription;
+
+/// Messages a client may have queued before it counts as too slow and is dropped.
+pub const QUEUE_CAPACITY: usize = 1024;
+
+/// One SSE message on its way to a client. The data is shared by every client of the same
+/// group; the frame around it (`id`, `event`) is written when the stream sends it.
+#[derive(Debug, Clone)]
+pub struct Message {
+    /// The SSE event name: the subscription string.
+    pub event: Arc<str>,
+    /// The JSON of the `data:` line.
+    pub data: Bytes,
+}
+
+/// What became of a message handed to a client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Queued,
+    /// The queue is full: the client is too slow.
+    Full,
+    /// The client is gone.
+    Closed,
+}
+
+/// Who a client is and what it listens to, as set by its last `POST /api/realtime`. Cheap to
+/// clone, so the dispatcher works on a copy without holding the client's lock.
+#[derive(Debug, Clone, Default)]
+pub struct ClientState {
+    pub auth: Option<Arc<AuthContext>>,
+    pub subscriptions: Arc<[Subscription]>,
+}
+
+impl ClientState {
+    /// The identity rule checks depend on: `(collection id, record id)` of the auth record.
+    pub fn auth_key(&self) -> Option<(String, String)> {
+        self.auth.as_deref().map(auth_key)
+    }
+}
+
+fn auth_key(auth: &AuthContext) -> (String, String) {
+    (auth.collection.id.clone(), auth.record.id().to_string())
+}
+
+/// The 403 of a `POST /api/realtime` whose auth differs from the one the client has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthMismatch;
+
+/// A connected client.
+#[derive(Debug)]
+pub struct Client {
+    pub id: String,
+    /// The address the stream was opened from; subscriptions must come from it too.
+    remote_ip: Option<IpAddr>,
+    /// Taken out (dropped) on close, which wakes and ends the stream.
+    sender: Mutex<Option<mpsc::Sender<Message>>>,
+    closed: AtomicBool,
+    state: Mutex<ClientState>,
+}
+
+impl Client {
+    /// A client and the receiving end of its queue.
+    pub fn new(id: String, remote_ip: Option<IpAddr>) -> (Client, mpsc::Receiver<Message>) {
+        let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
+        let client = Client {
+            id,
+            remote_ip,
+            sender: Mutex::new(Some(sender)),
+            closed: AtomicBool::new(false),
+            state: Mutex::new(ClientState::default()),
+        };
+        (client, receiver)
+    }
+
+    /// Whether a request from `ip` may act for this client.
+    pub fn accepts_from(&self, ip: Option<IpAddr>) -> bool {
+        self.remote_ip == ip
+    }
+
+    /// A copy of the client's auth and subscriptions.
+    pub fn state(&self) -> ClientState {
+        lock(&self.state).clone()
+    }
+
+    /// Replaces every subscription (an empty list unsubscribes from everything) and binds the
+    /// client to `auth`. A client bound to one auth record cannot switch to another (or to
+    /// none): that is a 403 in PocketBase, and the client must reconnect instead.
+    pub fn resubscribe(
+        &self,
+        auth: Option<AuthContext>,
+        names: &[String],
+    ) -> Result<(), AuthMismatch> {
+        let mut state = lock(&self.state);
+        if let Some(previous) = state.auth.as_deref() {
+            if auth.as_ref().map(auth_key) != Some(auth_key(previous)) {
+                return Err(AuthMismatch);
+            }
+        }
+        let mut subscriptions: Vec<Subscription> = Vec::with_capacity(names.len());
+        for name in names.iter().filter(|name| !name.is_empty()) {
+            if subscriptions
+                .iter()
+                .all(|existing| &*existing.name != name.as_str())
+            {
+                subscriptions.push(Subscription::parse(name));
+            }
+        }
+        state.auth = auth.map(Arc::new);
+        state.subscriptions = subscriptions.into();
+        Ok(())
+    }
+
+    /// Keeps the stored auth in step with its record: a newer version of it replaces the old
+    /// one, unless its token key changed (password change, logout everywhere), which drops it
+    /// like a delete does.
+    pub fn refresh_auth(&self, collection_id: &str, record: Option<&pb_core::Record>, id: &str) {
+        let mut state = lock(&self.state);
+        let Some(current) = state.auth.as_deref() else {
+            return;
+        };
+        if current.collection.id != collection_id || current.record.id() != id {
+            return;
+        }
+        state.auth = match record {
+            Some(record) if record.get_str("tokenKey") == current.record.get_str("tokenKey") => {
+                Some(Arc::new(AuthContext {
+                    collection: Arc::clone(&current.collection),
+                    record: record.clone(),
+                }))
+            }
+            _ => None,
+        };
+    }
+
+    /// Whether the client subscribed to exactly `name`.
+    pub fn has_subscription(&self, name: &str) -> bool {
+        lock(&self.state)
+            .subscriptions
+            .iter()
+            .any(|subscription| &*subscription.name == name)
+    }
+
+    /// Queues `message` without waiting.
+    pub fn deliver(&self, message: Message) -> Delivery {
+        let sender = lock(&self.sender);
+        let Some(sender) = sender.as_ref() else {
+            return Delivery::Closed;
+        };
+        match sender.try_send(message) {
+            Ok(()) => Delivery::Queued,
+            Err(mpsc::error::TrySendError::Full(_)) => Delivery::Full,
+            Err(mpsc::error::TrySendError::Closed(_)) => Delivery::Closed,
+        }
+    }
+
+    /// Ends the client's stream at its next poll, dropping what is still queued.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        lock(&self.sender).take();
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}

@@ -1,0 +1,319 @@
+//! The dispatcher: one thread that turns committed record events into SSE messages.
+//!
+//! Events are taken in the order writers published them, in batches that share one read
+//! transaction. For each event the subscriptions it concerns are grouped by what decides what
+//! a subscriber gets: the auth record, the subscription options (query, headers) and the rule
+//! (list rule for `collection/*`, view rule for `collection/ID`). Per group the rule and the
+//! `filter` option are compiled with the group's `@request` (context `realtime`, method `GET`);
+//! one query then judges the event's record for every group at once; each admitted group's
+//! record is rendered once (hidden fields, email visibility, `expand`, `fields`) and serialised
+//! once, and the same bytes go to all of the group's clients.
+//!
+//! Superusers pass every rule, as elsewhere; the `filter` option applies to them too, and, as in
+//! PocketBase, may not name hidden fields (for anyone) nor `@request.*`/`@collection.*` (for
+//! non-superusers). A rule or filter that does not compile admits nobody.
+
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{mpsc, Arc};
+
+use actix_web::web::Bytes;
+use pb_core::ports::{RecordAction, RecordEvent, SqlFragment, Store, StoreTx};
+use pb_core::Collection;
+use pb_rules::{compile_filter, CompileOptions, RequestInfo};
+use serde_json::Map;
+
+use crate::access::{and, rule_access, RuleAccess, RuleScope};
+use crate::auth::request_auth::AuthContext;
+use crate::error::GENERIC_BAD_REQUEST;
+use crate::output::render_record;
+use crate::query::QueryParams;
+use crate::realtime::client::{Client, ClientState, Message};
+use crate::realtime::subscriptions::{RuleKind, SubscriptionOptions};
+use crate::realtime::Registry;
+use crate::request_info::RequestParts;
+use crate::state::{Schema, SchemaCell};
+use crate::txn::{self, Failure};
+
+/// Events handled in one read transaction at most.
+const MAX_BATCH: usize = 64;
+
+/// Owns what the dispatcher thread needs.
+pub struct Dispatcher {
+    registry: Arc<Registry>,
+    store: Arc<dyn Store>,
+    schema: Arc<SchemaCell>,
+}
+
+impl Dispatcher {
+    pub fn new(registry: Arc<Registry>, store: Arc<dyn Store>, schema: Arc<SchemaCell>) -> Self {
+        Dispatcher {
+            registry,
+            store,
+            schema,
+        }
+    }
+
+    /// Dispatches events until every sender is gone.
+    pub fn run(self, receiver: mpsc::Receiver<RecordEvent>) {
+        while let Ok(first) = receiver.recv() {
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match receiver.try_recv() {
+                    Ok(event) => batch.push(event),
+                    Err(_) => break,
+                }
+            }
+            // A bug in one batch must not end realtime for the rest of the process.
+            if catch_unwind(AssertUnwindSafe(|| self.dispatch(&batch))).is_err() {
+                tracing::error!("realtime dispatch panicked; {} event(s) lost", batch.len());
+            }
+        }
+    }
+
+    fn dispatch(&self, events: &[RecordEvent]) {
+        let schema = self.schema.get();
+        let result = txn::read(self.store.as_ref(), GENERIC_BAD_REQUEST, |tx| {
+            for event in events {
+                let clients = self.subscribed_clients();
+                if !clients.is_empty() {
+                    if let Err(failure) = self.dispatch_event(tx, &schema, &clients, event) {
+                        tracing::error!(?failure, "realtime event not delivered");
+                    }
+                }
+                self.refresh_auth(event);
+            }
+            Ok(())
+        });
+        if let Err(error) = result {
+            tracing::error!(%error, "realtime events not delivered");
+        }
+    }
+
+    /// Every client with at least one subscription, with a copy of its state.
+    fn subscribed_clients(&self) -> Vec<(Arc<Client>, ClientState)> {
+        self.registry
+            .all()
+            .into_iter()
+            .map(|client| {
+                let state = client.state();
+                (client, state)
+            })
+            .filter(|(_, state)| !state.subscriptions.is_empty())
+            .collect()
+    }
+
+    fn dispatch_event(
+        &self,
+        tx: &mut dyn StoreTx,
+        schema: &Schema,
+        clients: &[(Arc<Client>, ClientState)],
+        event: &RecordEvent,
+    ) -> Result<(), Failure> {
+        let Some(collection) = schema.find(&event.record.collection_id) else {
+            return Ok(());
+        };
+        let groups = groups_for(clients, &collection, event.record.id());
+        if groups.is_empty() {
+            return Ok(());
+        }
+        let mut admitted = vec![false; groups.len()];
+        let mut conditions = Vec::new();
+        let mut asking = Vec::new();
+        for (index, group) in groups.iter().enumerate() {
+            match group.access(&collection, schema) {
+                Access::Denied => {}
+                Access::Granted => admitted[index] = true,
+                Access::If(condition) => {
+                    conditions.push(condition);
+                    asking.push(index);
+                }
+            }
+        }
+        if !conditions.is_empty() {
+            let answers = tx.record_matches(&collection, &event.record, &conditions)?;
+            for (index, answer) in asking.into_iter().zip(answers) {
+                admitted[index] = answer;
+            }
+        }
+        for (group, admitted) in groups.iter().zip(admitted) {
+            if !admitted {
+                continue;
+            }
+            let data = match group.render(tx, schema, &collection, event) {
+                Ok(data) => data,
+                Err(failure) => {
+                    tracing::warn!(?failure, "realtime record not rendered");
+                    continue;
+                }
+            };
+            for (client, name) in &group.targets {
+                let message = Message {
+                    event: Arc::clone(name),
+                    data: data.clone(),
+                };
+                self.registry.deliver(client, message);
+            }
+        }
+        Ok(())
+    }
+
+    /// Updates or drops the stored auth of clients authenticated as the changed record.
+    fn refresh_auth(&self, event: &RecordEvent) {
+        let record = match event.action {
+            RecordAction::Create => return,
+            RecordAction::Update => Some(&event.record),
+            RecordAction::Delete => None,
+        };
+        for client in self.registry.all() {
+            client.refresh_auth(&event.record.collection_id, record, event.record.id());
+        }
+    }
+}
+
+/// What a group of subscribers is admitted to, before looking at the record.
+enum Access {
+    Denied,
+    Granted,
+    /// When the record satisfies this condition.
+    If(SqlFragment),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct GroupKey {
+    auth: Option<(String, String)>,
+    options: Arc<str>,
+    rule: RuleKind,
+}
+
+/// Subscribers that see an event identically.
+struct Group {
+    viewer: Option<Arc<AuthContext>>,
+    options: Arc<SubscriptionOptions>,
+    rule: RuleKind,
+    /// Each client with the subscription name (event name) the message goes out under.
+    targets: Vec<(Arc<Client>, Arc<str>)>,
+}
+
+/// The subscriptions concerned by a change of record `record_id` of `collection`, grouped.
+fn groups_for(
+    clients: &[(Arc<Client>, ClientState)],
+    collection: &Collection,
+    record_id: &str,
+) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    let mut index: HashMap<GroupKey, usize> = HashMap::new();
+    for (client, state) in clients {
+        for subscription in state.subscriptions.iter() {
+            let Some(rule) = subscription.rule_for(collection, record_id) else {
+                continue;
+            };
+            let key = GroupKey {
+                auth: state.auth_key(),
+                options: Arc::clone(&subscription.options_key),
+                rule,
+            };
+            let position = *index.entry(key).or_insert_with(|| {
+                groups.push(Group {
+                    viewer: state.auth.clone(),
+                    options: Arc::clone(&subscription.options),
+                    rule,
+                    targets: Vec::new(),
+                });
+                groups.len() - 1
+            });
+            groups[position]
+                .targets
+                .push((Arc::clone(client), Arc::clone(&subscription.name)));
+        }
+    }
+    groups
+}
+
+impl Group {
+    fn is_superuser(&self) -> bool {
+        self.viewer
+            .as_deref()
+            .is_some_and(AuthContext::is_superuser)
+    }
+
+    /// `@request` as the group's rules see it.
+    fn request_info(&self) -> RequestInfo {
+        RequestParts::new(
+            self.options.query.clone(),
+            self.options.headers.clone(),
+            "GET",
+        )
+        .info(self.viewer.as_deref(), Map::new(), "realtime")
+    }
+
+    /// The rule and the `filter` option, combined.
+    fn access(&self, collection: &Collection, schema: &Schema) -> Access {
+        let info = self.request_info();
+        let scope = RuleScope {
+            schema,
+            auth: self.viewer.as_deref(),
+            request: &info,
+        };
+        let rule = match self.rule {
+            RuleKind::List => &collection.list_rule,
+            RuleKind::View => &collection.view_rule,
+        };
+        let mut condition = match rule_access(rule, collection, &scope) {
+            Ok(RuleAccess::All) => None,
+            Ok(RuleAccess::Matching(fragment)) => Some(fragment),
+            Ok(RuleAccess::Nothing) | Err(_) => return Access::Denied,
+        };
+        let filter = self.options.query_param("filter");
+        if !filter.is_empty() {
+            let options = CompileOptions {
+                allow_hidden_fields: false,
+                allow_request_and_collection_refs: self.is_superuser(),
+                max_length: None,
+            };
+            match compile_filter(filter, collection, schema, &info, &options) {
+                Ok(fragment) => {
+                    condition = Some(match condition {
+                        Some(rule) => and(rule, fragment),
+                        None => fragment,
+                    })
+                }
+                Err(error) => {
+                    tracing::debug!(%error, "realtime filter refused");
+                    return Access::Denied;
+                }
+            }
+        }
+        match condition {
+            None => Access::Granted,
+            Some(condition) => Access::If(condition),
+        }
+    }
+
+    /// `{"action": …, "record": …}` for this group, serialised.
+    fn render(
+        &self,
+        tx: &mut dyn StoreTx,
+        schema: &Schema,
+        collection: &Collection,
+        event: &RecordEvent,
+    ) -> Result<Bytes, Failure> {
+        let info = self.request_info();
+        let params = QueryParams {
+            expand: self.options.query_param("expand").to_string(),
+            fields: self.options.query_param("fields").to_string(),
+            ..QueryParams::default()
+        };
+        let record = render_record(
+            tx,
+            schema,
+            collection,
+            &event.record,
+            self.viewer.as_deref(),
+            &info,
+            &params,
+        )?;
+        let data = serde_json::json!({ "action": event.action.as_str(), "record": record });
+        Ok(Bytes::from(data.to_string()))
+    }
+}

@@ -1,0 +1,119 @@
+//! The `GET /api/realtime` response body: a Server-Sent Events stream that starts with
+//! `PB_CONNECT` and then sends whatever the dispatcher queues for the client.
+//!
+//! The wire format is PocketBase's: `id:<clientId>\nevent:<name>\ndata:<json>\n\n`, no space
+//! after the colons, one `data:` line, and the SSE `id` always the client id. No heartbeat is
+//! sent (PocketBase sends none). The stream ends after [`IDLE_TIMEOUT`] without a message, after
+//! [`MAX_LIFETIME`], when the client is closed (too slow, server stopping), or when the peer
+//! goes away; SDKs reconnect and subscribe again. Ending or dropping the stream unregisters the
+//! client.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use actix_web::web::Bytes;
+use futures_util::Stream;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, Sleep};
+
+use crate::realtime::client::{Client, Message};
+use crate::realtime::Registry;
+
+/// A stream that delivered nothing for this long ends (PocketBase: 5 minutes).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+/// No stream lives longer than this (PocketBase: 30 minutes).
+pub const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
+
+/// One SSE message.
+pub fn frame(client_id: &str, event: &str, data: &[u8]) -> Bytes {
+    let mut bytes = Vec::with_capacity(client_id.len() + event.len() + data.len() + 20);
+    bytes.extend_from_slice(b"id:");
+    bytes.extend_from_slice(client_id.as_bytes());
+    bytes.extend_from_slice(b"\nevent:");
+    bytes.extend_from_slice(event.as_bytes());
+    bytes.extend_from_slice(b"\ndata:");
+    bytes.extend_from_slice(data);
+    bytes.extend_from_slice(b"\n\n");
+    Bytes::from(bytes)
+}
+
+/// The event stream of one client.
+pub struct EventStream {
+    registry: Arc<Registry>,
+    client: Arc<Client>,
+    receiver: mpsc::Receiver<Message>,
+    greeting: Option<Bytes>,
+    idle: Pin<Box<Sleep>>,
+    lifetime: Pin<Box<Sleep>>,
+}
+
+impl EventStream {
+    pub(crate) fn new(
+        registry: Arc<Registry>,
+        client: Arc<Client>,
+        receiver: mpsc::Receiver<Message>,
+    ) -> EventStream {
+        let data = serde_json::json!({ "clientId": client.id }).to_string();
+        let greeting = frame(&client.id, "PB_CONNECT", data.as_bytes());
+        EventStream {
+            registry,
+            client,
+            receiver,
+            greeting: Some(greeting),
+            idle: Box::pin(tokio::time::sleep(IDLE_TIMEOUT)),
+            lifetime: Box::pin(tokio::time::sleep(MAX_LIFETIME)),
+        }
+    }
+}
+
+impl Stream for EventStream {
+    type Item = Result<Bytes, Infallible>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if let Some(greeting) = this.greeting.take() {
+            return Poll::Ready(Some(Ok(greeting)));
+        }
+        if this.client.is_closed() {
+            return Poll::Ready(None);
+        }
+        match this.receiver.poll_recv(cx) {
+            Poll::Ready(Some(message)) => {
+                this.idle.as_mut().reset(Instant::now() + IDLE_TIMEOUT);
+                let bytes = frame(&this.client.id, &message.event, &message.data);
+                return Poll::Ready(Some(Ok(bytes)));
+            }
+            Poll::Ready(None) => return Poll::Ready(None),
+            Poll::Pending => {}
+        }
+        if this.idle.as_mut().poll(cx).is_ready() || this.lifetime.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for EventStream {
+    fn drop(&mut self) {
+        self.client.close();
+        self.registry.remove(&self.client);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_have_no_space_after_colons() {
+        let bytes = frame("abc", "posts/*", br#"{"action":"create"}"#);
+        assert_eq!(
+            &bytes[..],
+            b"id:abc\nevent:posts/*\ndata:{\"action\":\"create\"}\n\n"
+        );
+    }
+}
