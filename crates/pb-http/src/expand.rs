@@ -82,10 +82,15 @@ impl Expander<'_> {
             return Ok(rendered.into_iter().map(Value::Object).collect());
         }
         let mut expansions: Vec<Map<String, Value>> = vec![Map::new(); records.len()];
+        // As in PocketBase, once one requested name is a relation every record gets an
+        // `expand` object, empty when nothing could be (or might be) embedded.
+        let mut any_relation = false;
         for (name, subtree) in &tree.children {
             if let Some(field) = collection.field(name).filter(|field| is_relation(field)) {
+                any_relation = true;
                 self.expand_relation(tx, field, records, subtree, &mut expansions)?;
             } else if let Some((source, field)) = self.back_relation(collection, name) {
+                any_relation = true;
                 self.expand_back_relation(
                     tx,
                     &source,
@@ -98,7 +103,7 @@ impl Expander<'_> {
             }
         }
         for (object, expansion) in rendered.iter_mut().zip(expansions) {
-            if !expansion.is_empty() {
+            if any_relation || !expansion.is_empty() {
                 object.insert("expand".into(), Value::Object(expansion));
             }
         }

@@ -12,6 +12,7 @@ pub mod body;
 pub mod error;
 pub mod expand;
 pub mod fields;
+pub mod files;
 pub mod middleware;
 pub mod output;
 pub mod query;

@@ -14,6 +14,12 @@ use actix_web::HttpResponse;
 
 const ALLOWED_METHODS: &str = "GET,HEAD,PUT,PATCH,POST,DELETE";
 
+/// Put in a response's extensions by handlers whose responses must not carry
+/// `X-Frame-Options` (file downloads, which PocketBase serves without it so that images and
+/// PDFs can be embedded).
+#[derive(Debug, Clone, Copy)]
+pub struct NoFrameOptions;
+
 /// Applies CORS, security headers and panic recovery to every request.
 pub async fn common_headers(
     request: ServiceRequest,
@@ -49,6 +55,11 @@ pub async fn common_headers(
     }
 
     let mut response = next.call(request).await?.map_into_boxed_body();
+    let frame_options = response
+        .response()
+        .extensions()
+        .get::<NoFrameOptions>()
+        .is_none();
     let headers = response.headers_mut();
     if has_origin {
         insert(headers, "access-control-allow-origin", "*");
@@ -56,7 +67,9 @@ pub async fn common_headers(
     insert(headers, "vary", "Origin");
     insert(headers, "x-xss-protection", "1; mode=block");
     insert(headers, "x-content-type-options", "nosniff");
-    insert(headers, "x-frame-options", "SAMEORIGIN");
+    if frame_options {
+        insert(headers, "x-frame-options", "SAMEORIGIN");
+    }
     insert(headers, "cross-origin-opener-policy", "same-origin");
     Ok(response)
 }

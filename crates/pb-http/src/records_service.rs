@@ -2,10 +2,18 @@
 //! records through the API's rules (batch requests): create in two steps (checks and password
 //! hashing outside the write lock, then the write), update and delete in one. Each returns what
 //! changed, so the caller can render it and publish events after the commit.
+//!
+//! Creates and updates take the uploaded files of the request ([`UploadedFile`]s: names, sizes,
+//! types) and say which of them to store and which stored files to delete
+//! ([`FileChanges`]); moving the bytes, before and after the commit, is the caller's part
+//! ([`crate::files::staging`]).
 
 use pb_core::cascade::CascadeOutcome;
 use pb_core::ports::StoreTx;
-use pb_core::validate::record::{prepare_create, prepare_update, Actor, PreparedRecord};
+use pb_core::validate::record::{
+    prepare_create_with_files, prepare_update_with_files, Actor, FileChanges, PreparedRecord,
+    UploadedFile,
+};
 use pb_core::{Collection, CoreError, FieldError, Record, ValidationErrors};
 use pb_rules::RequestInfo;
 use serde_json::{Map, Value};
@@ -34,11 +42,25 @@ pub struct PlannedCreate {
     pub info: RequestInfo,
 }
 
+impl PlannedCreate {
+    /// The record the create will write.
+    pub fn record(&self) -> &Record {
+        &self.prepared.record
+    }
+
+    /// The uploads to store before the write (none is removed on create).
+    pub fn files(&self) -> &FileChanges {
+        &self.prepared.files
+    }
+}
+
 /// The outcome of an update: the record before and after.
 pub struct Updated {
     pub before: Record,
     pub after: Record,
     pub info: RequestInfo,
+    /// The uploads the record now names and the stored files it no longer names.
+    pub files: FileChanges,
 }
 
 fn refuse_views(collection: &Collection) -> Result<(), ApiError> {
@@ -54,6 +76,7 @@ pub fn plan_create(
     context: &RecordsContext,
     parts: &RequestParts,
     input: &Map<String, Value>,
+    uploads: &[UploadedFile],
     request_context: &str,
 ) -> Result<PlannedCreate, ApiError> {
     refuse_views(&context.collection)?;
@@ -66,7 +89,7 @@ pub fn plan_create(
         hasher: &Hasher,
     };
     let now = pb_core::datetime::now();
-    let prepared = prepare_create(&context.collection, input, &actor, &now)
+    let prepared = prepare_create_with_files(&context.collection, input, uploads, &actor, &now)
         .map_err(|errors| ApiError::validation(CREATE_FAILED, &errors))?;
     let body = rule_body(
         &context.collection,
@@ -125,6 +148,7 @@ pub fn update(
     parts: &RequestParts,
     record_id: &str,
     input: &Map<String, Value>,
+    uploads: &[UploadedFile],
     request_context: &str,
 ) -> Result<Updated, Failure> {
     refuse_views(&context.collection)?;
@@ -142,7 +166,15 @@ pub fn update(
         hasher: &Hasher,
     };
     let now = pb_core::datetime::now();
-    let shaped = prepare_update(&context.collection, &current, input, &shaping_actor, &now).ok();
+    let shaped = prepare_update_with_files(
+        &context.collection,
+        &current,
+        input,
+        uploads,
+        &shaping_actor,
+        &now,
+    )
+    .ok();
     let body = rule_body(
         &context.collection,
         input,
@@ -165,8 +197,9 @@ pub fn update(
         is_manager,
         hasher: &Hasher,
     };
-    let prepared = prepare_update(&context.collection, &current, input, &actor, &now)
-        .map_err(CoreError::Validation)?;
+    let prepared =
+        prepare_update_with_files(&context.collection, &current, input, uploads, &actor, &now)
+            .map_err(CoreError::Validation)?;
     check_relations(tx, &context.schema, &prepared.relation_checks)?;
     tx.update_record(&context.collection, &prepared.record)
         .map_err(|error| unique_to_validation(&context.collection, error))?;
@@ -174,6 +207,7 @@ pub fn update(
         before: current,
         after: prepared.record,
         info,
+        files: prepared.files,
     })
 }
 

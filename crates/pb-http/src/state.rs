@@ -94,6 +94,9 @@ pub struct ServerOptions {
     pub dev: bool,
     /// Static files served for paths outside `/api/` and `/_/`.
     pub public_dir: Option<PathBuf>,
+    /// The data dir (`--dir`); local file storage lives in its `storage` folder. `None` means
+    /// `pb_data` in the working directory.
+    pub data_dir: Option<PathBuf>,
 }
 
 /// The current schema snapshot, swapped whole; shared with work that outlives a request
@@ -138,6 +141,8 @@ pub struct AppState {
     /// Where writers publish committed record changes: `realtime` itself unless replaced
     /// (a multi-node fan-out would forward to every node's hub).
     pub broker: Arc<dyn Broker>,
+    /// Where the files of file fields are stored (local folder or S3, per the settings).
+    pub files: Arc<crate::files::FileStorage>,
 }
 
 impl AppState {
@@ -147,12 +152,18 @@ impl AppState {
         let schema = Arc::new(SchemaCell::new(Schema::new(collections)));
         let realtime = Arc::new(Realtime::start(Arc::clone(&store), Arc::clone(&schema)));
         let broker: Arc<dyn Broker> = Arc::clone(&realtime) as Arc<dyn Broker>;
+        let data_dir = options
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("pb_data"));
+        let files = Arc::new(crate::files::FileStorage::new(&data_dir));
         Ok(AppState {
             store,
             schema,
             options,
             realtime,
             broker,
+            files,
         })
     }
 

@@ -356,18 +356,24 @@ pub fn compile_sort(
     options: &CompileOptions,
 ) -> Result<Vec<OrderTerm>, RuleError> {
     check_forbidden_refs(sort, options)?;
-    Ok(sort_terms(sort, collection, schema, options, Utc::now())?
-        .into_iter()
-        .map(|(term, _)| term)
-        .collect())
+    // No request: the row conditions that would need it are dropped here.
+    let request = RequestInfo::default();
+    Ok(
+        sort_terms(sort, collection, schema, &request, options, Utc::now())?
+            .into_iter()
+            .map(|(term, _)| term)
+            .collect(),
+    )
 }
 
 /// The terms of a sort param, each with the condition its joined collections' list rules put
-/// on the listed rows (non-superusers only).
+/// on the listed rows (non-superusers only). Those rules see the requester's `request` (a
+/// rule `id = @request.auth.person` depends on who sorts).
 fn sort_terms(
     sort: &str,
     collection: &Collection,
     schema: &dyn SchemaLookup,
+    request: &RequestInfo,
     options: &CompileOptions,
     now: DateTime<Utc>,
 ) -> Result<Vec<(OrderTerm, Option<sql::Sql>)>, RuleError> {
@@ -380,7 +386,6 @@ fn sort_terms(
             "more than {MAX_SORT_TERMS} sort terms"
         )));
     }
-    let request = RequestInfo::default();
     let mut order = Vec::with_capacity(terms.len());
     for term in terms {
         let (name, descending) = match term.strip_prefix('-') {
@@ -396,7 +401,7 @@ fn sort_terms(
             "@random" => order.push((OrderTerm::Random, None)),
             "@rowid" => order.push((OrderTerm::RowId { descending }, None)),
             _ => order.push(sort_term(
-                name, descending, collection, schema, &request, options, now,
+                name, descending, collection, schema, request, options, now,
             )?),
         }
     }
@@ -508,7 +513,7 @@ pub(crate) fn compile_list_query_at(
         request,
         now,
     )?;
-    let terms = sort_terms(sort, collection, schema, options, now)?;
+    let terms = sort_terms(sort, collection, schema, request, options, now)?;
     let mut condition = condition;
     let mut order = Vec::with_capacity(terms.len());
     for (term, row_condition) in terms {

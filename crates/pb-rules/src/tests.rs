@@ -2,6 +2,7 @@
 //! `test_data/`, the parse → print → parse round trip, compiled SQL run against a real
 //! SQLite, and the differential cases recorded from a real PocketBase 0.40.6.
 
+mod binds;
 mod blessed;
 mod check;
 mod oracle;

@@ -18,9 +18,11 @@
 //! tell them apart: autodate values and `@now`-like macros are only compared with dates far
 //! from today, `@request.auth.id` (a random superuser id) only with `=`/`!=`.
 //!
-//! `PB_DIFF_SEED` (decimal or `0x…`) and `PB_DIFF_COUNT` (default 2,400) override the
-//! generator; `PB_DIFF_THREADS` (default 4) the number of client threads; `PB_DIFF_ONLY=<filter>`
-//! runs just that filter on `items`, as a superuser and as a guest (on the same seeded data). The real PocketBase
+//! `PB_DIFF_SEED` (decimal or `0x…`) and `PB_DIFF_COUNT` (default 4,000) override the
+//! generator; `PB_DIFF_THREADS` (default 4) the number of client threads. To look into one
+//! case, `PB_DIFF_ONLY=<filter>` runs just that filter (as a superuser, a guest and the user) on
+//! `PB_DIFF_ONLY_COLLECTION` (default `items`) with `PB_DIFF_ONLY_SORT` (default `id`), on the
+//! data of the same seed. The real PocketBase
 //! is located as in [`crate::pocketbase_datadir`]; `PB_SKIP_REFERENCE=1` skips the test.
 
 use std::collections::BTreeMap;
@@ -34,7 +36,7 @@ use crate::harness::{create_collection, Client, Server};
 use crate::pocketbase_datadir::reference_bin;
 
 const DEFAULT_SEED: u64 = 0x5EED_F117_E500_0001;
-const DEFAULT_COUNT: usize = 2400;
+const DEFAULT_COUNT: usize = 4000;
 const DEFAULT_THREADS: usize = 4;
 
 const PEOPLE: usize = 12;
@@ -105,7 +107,7 @@ const USER_PASSWORD: &str = "user-Passw0rd!";
 fn people_collection() -> Value {
     json!({
         "name": "people",
-        "listRule": PEOPLE_LIST_RULE,
+        "listRule": "rank > 1",
         "viewRule": "",
         "fields": [
             {"name": "name", "type": "text"},
@@ -353,6 +355,12 @@ fn load(client: &Client, dataset: &Dataset) {
     let items = create_collection(client, &items_collection(people["id"].as_str().unwrap()));
     add_self_relation(client, &items, "parent");
     create_collection(client, &notes_collection(items["id"].as_str().unwrap()));
+    // Only now does `items_via_members` exist.
+    let (status, body) = client.patch(
+        "/api/collections/people",
+        &json!({ "listRule": PEOPLE_LIST_RULE }),
+    );
+    assert_eq!(status, 200, "people listRule: {body}");
     for (collection, records) in [
         ("people", &dataset.people),
         ("items", &dataset.items),
@@ -805,6 +813,16 @@ const SORTS: &[&str] = &[
     "code,id",
 ];
 
+/// Sorts for `people`: joins of `people` itself, whose list rule then filters the listed rows
+/// for non-superusers.
+const PEOPLE_SORTS: &[&str] = &[
+    "name,id",
+    "-rank,id",
+    "boss.name,id",
+    "-boss.rank,-id",
+    "boss.boss.name,id",
+];
+
 /// A text literal in single or double quotes, escaping the quote with a backslash.
 fn quoted(random: &mut Random, text: &str) -> String {
     let quote = if random.chance(70) { '\'' } else { '"' };
@@ -1056,10 +1074,10 @@ fn generate_cases(random: &mut Random, count: usize) -> Vec<Case> {
                 break filter;
             }
         };
-        let sort = if collection == "items" && random.chance(25) {
-            random.pick(SORTS)
-        } else {
-            "id"
+        let sort = match collection {
+            "items" if random.chance(25) => random.pick(SORTS),
+            "people" if random.chance(25) => random.pick(PEOPLE_SORTS),
+            _ => "id",
         };
         cases.push(Case {
             collection,
@@ -1182,13 +1200,21 @@ fn random_filters_match_pocketbase() {
     let dataset = Dataset::generate(&mut random);
     let mut cases = generate_cases(&mut random, count);
     if let Ok(filter) = std::env::var("PB_DIFF_ONLY") {
-        cases = [Who::Superuser, Who::Guest]
+        let collection = match std::env::var("PB_DIFF_ONLY_COLLECTION").as_deref() {
+            Ok("people") => "people",
+            Ok("notes") => "notes",
+            _ => "items",
+        };
+        let sort: &'static str = std::env::var("PB_DIFF_ONLY_SORT")
+            .map(|sort| &*Box::leak(sort.into_boxed_str()))
+            .unwrap_or("id");
+        cases = [Who::Superuser, Who::Guest, Who::User]
             .into_iter()
             .map(|who| Case {
-                collection: "items",
+                collection,
                 who,
                 filter: filter.clone(),
-                sort: "id",
+                sort,
             })
             .collect();
     }

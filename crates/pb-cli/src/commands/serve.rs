@@ -20,16 +20,22 @@ pub(crate) fn run(global: &GlobalArgs, serve: ServeArgs) -> anyhow::Result<()> {
     let options = pb_http::ServerOptions {
         dev: global.dev,
         public_dir,
+        data_dir: Some(global.dir.clone()),
     };
     let state = pb_http::AppState::new(Arc::new(store), options)
         .map_err(|error| anyhow::anyhow!("failed to load the collections: {error}"))?;
+    // Uploads a previous process was receiving when it stopped, and files a crash left without
+    // a record (see pb_http::files::staging), are removed before and after start-up.
+    state.files.clear_spool();
+    let state = Arc::new(state);
+    pb_http::files::sweep::spawn_startup_sweep(Arc::clone(&state));
     let config = pb_http::ServerConfig {
         address,
         workers: None,
     };
     println!("Server started at http://{address}");
     actix_web::rt::System::new()
-        .block_on(pb_http::serve(Arc::new(state), config))
+        .block_on(pb_http::serve(state, config))
         .context("the server stopped with an error")
 }
 

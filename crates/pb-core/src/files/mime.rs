@@ -39,7 +39,11 @@ const SIGNATURES: &[(usize, &[u8], &str)] = &[
     (0, b"\x00\x01\x00\x00\x00", "font/ttf"),
     (0, b"OTTO", "font/otf"),
     (0, b"\x7fELF", "application/x-elf"),
-    (0, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/x-ole-storage"),
+    (
+        0,
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        "application/x-ole-storage",
+    ),
 ];
 
 /// Extensions of the detected types, as PocketBase names them.
@@ -127,7 +131,13 @@ const INLINE: &[&str] = &[
 ];
 
 /// Image types thumbs are made of.
-const THUMBABLE: &[&str] = &["image/png", "image/jpg", "image/jpeg", "image/gif", "image/webp"];
+const THUMBABLE: &[&str] = &[
+    "image/png",
+    "image/jpg",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+];
 
 /// The type of a file whose first bytes (up to [`HEAD_LENGTH`]) are `head`.
 pub fn detect(head: &[u8]) -> &'static str {
@@ -164,12 +174,17 @@ fn detect_binary(head: &[u8]) -> Option<&'static str> {
     }
     SIGNATURES
         .iter()
-        .find(|(offset, signature, _)| head.get(*offset..).is_some_and(|rest| rest.starts_with(signature)))
+        .find(|(offset, signature, _)| {
+            head.get(*offset..)
+                .is_some_and(|rest| rest.starts_with(signature))
+        })
         .map(|(_, _, detected)| *detected)
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|window| window == needle)
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
 }
 
 /// Text formats: HTML, XML (and SVG), JSON, CSV, then plain text; `None` for binary data.
@@ -243,7 +258,11 @@ fn is_html(lower: &str) -> bool {
 
 /// At least two lines with the same number (one or more) of commas outside quotes.
 fn is_csv(text: &str) -> bool {
-    let lines: Vec<&str> = text.lines().filter(|line| !line.is_empty()).take(10).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|line| !line.is_empty())
+        .take(10)
+        .collect();
     if lines.len() < 2 {
         return false;
     }
@@ -334,8 +353,14 @@ mod tests {
         assert_eq!(detect(b""), PLAIN_TEXT);
         assert_eq!(detect(b"{\"a\": 1}"), "application/json");
         assert_eq!(detect(b"<!DOCTYPE html><html>"), "text/html; charset=utf-8");
-        assert_eq!(detect(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>"), "image/svg+xml");
-        assert_eq!(detect(b"<?xml version=\"1.0\"?><a/>"), "text/xml; charset=utf-8");
+        assert_eq!(
+            detect(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>"),
+            "image/svg+xml"
+        );
+        assert_eq!(
+            detect(b"<?xml version=\"1.0\"?><a/>"),
+            "text/xml; charset=utf-8"
+        );
         assert_eq!(detect(b"a,b,c\n1,2,3\n"), "text/csv");
         assert_eq!(detect(&[0u8, 1, 2, 3, 200, 100]), OCTET_STREAM);
     }
@@ -346,7 +371,10 @@ mod tests {
         assert!(is_allowed(PLAIN_TEXT, &allowed));
         assert!(is_allowed("image/png", &allowed));
         assert!(!is_allowed("application/pdf", &allowed));
-        assert!(is_allowed("application/zip", &["application/x-zip-compressed".into()]));
+        assert!(is_allowed(
+            "application/zip",
+            &["application/x-zip-compressed".into()]
+        ));
     }
 
     #[test]

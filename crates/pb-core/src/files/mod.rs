@@ -60,15 +60,17 @@ pub fn names_in_value(value: &serde_json::Value) -> Vec<String> {
 }
 
 /// Every file name `record` holds in the file fields of `collection`.
-pub fn record_file_names(
-    collection: &crate::Collection,
-    record: &crate::Record,
-) -> Vec<String> {
+pub fn record_file_names(collection: &crate::Collection, record: &crate::Record) -> Vec<String> {
     collection
         .fields
         .iter()
         .filter(|field| matches!(field.kind, crate::FieldKind::File(_)))
-        .flat_map(|field| record.get(&field.name).map(names_in_value).unwrap_or_default())
+        .flat_map(|field| {
+            record
+                .get(&field.name)
+                .map(names_in_value)
+                .unwrap_or_default()
+        })
         .collect()
 }
 

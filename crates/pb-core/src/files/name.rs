@@ -98,7 +98,8 @@ fn clean_extension(raw: &str) -> String {
     let kept: String = raw
         .chars()
         .filter(|character| {
-            character.is_ascii_alphanumeric() || matches!(character, '_' | '.' | '*' | '-' | '+' | '=' | '#')
+            character.is_ascii_alphanumeric()
+                || matches!(character, '_' | '.' | '*' | '-' | '+' | '=' | '#')
         })
         .collect();
     let inner = kept.trim_matches('.');
@@ -159,11 +160,17 @@ mod tests {
     fn names_match_the_reference_server() {
         let text = "text/plain; charset=utf-8";
         assert_eq!(shape("My Photo (1).png", "image/png"), "my_photo_1_*.png");
-        assert_eq!(shape("My Report (final).txt", text), "my_report_final_*.txt");
+        assert_eq!(
+            shape("My Report (final).txt", text),
+            "my_report_final_*.txt"
+        );
         assert_eq!(shape("passwd", text), "passwd_*.txt");
         assert_eq!(shape("ÄÖÜ straße.tar.gz", text), "stra_e_*.tar.gz");
         assert_eq!(shape("a.b.c.d", text), "a_b_*.c.d");
-        assert_eq!(shape("UPPER Case-Name_v2.PNG", text), "upper_case_name_v2_*.PNG");
+        assert_eq!(
+            shape("UPPER Case-Name_v2.PNG", text),
+            "upper_case_name_v2_*.PNG"
+        );
         assert_eq!(shape("myPhotoABC.txt", text), "my_photo_abc_*.txt");
         assert_eq!(shape("dots..name.txt", text), "dots_*.name.txt");
         assert_eq!(shape("trail.", text), "trail_*.txt");
@@ -175,7 +182,10 @@ mod tests {
             "very_*.ghijklmnopqrstuvwxyz"
         );
         assert_eq!(
-            stored_file_name("a$b%c.t#x*t", text).rsplit_once('.').unwrap().1,
+            stored_file_name("a$b%c.t#x*t", text)
+                .rsplit_once('.')
+                .unwrap()
+                .1,
             "t#x*t"
         );
     }
@@ -194,17 +204,25 @@ mod tests {
             ("한국어.txt", ".txt"),
         ] {
             let stored = stored_file_name(original, "text/plain; charset=utf-8");
-            let stem = stored.strip_suffix(extension).unwrap_or_else(|| panic!("{stored}"));
+            let stem = stored
+                .strip_suffix(extension)
+                .unwrap_or_else(|| panic!("{stored}"));
             let prefix = snake_case(original.strip_suffix(raw_extension(original)).unwrap());
             let pattern = format!("^{prefix}[a-z0-9]{{10}}_[a-z0-9]{{10}}$");
-            assert!(Regex::new(&pattern).unwrap().is_match(stem), "{original} -> {stored}");
+            assert!(
+                Regex::new(&pattern).unwrap().is_match(stem),
+                "{original} -> {stored}"
+            );
         }
     }
 
     #[test]
     fn long_names_are_cut() {
         let stored = stored_file_name(&format!("{}.txt", "b".repeat(150)), "text/plain");
-        assert!(stored.starts_with(&format!("{}_", "b".repeat(100))), "{stored}");
+        assert!(
+            stored.starts_with(&format!("{}_", "b".repeat(100))),
+            "{stored}"
+        );
         assert_eq!(stored.len(), 100 + 1 + 10 + 4);
     }
 

@@ -151,11 +151,17 @@ mod tests {
     fn parses_every_format() {
         assert_eq!(
             ThumbSize::parse("20x10t"),
-            Some(ThumbSize { width: 20, height: 10, mode: ThumbMode::Top })
+            Some(ThumbSize {
+                width: 20,
+                height: 10,
+                mode: ThumbMode::Top
+            })
         );
         assert_eq!(ThumbSize::parse("0x20").unwrap().width, 0);
         assert_eq!(ThumbSize::parse("10x10f").unwrap().mode, ThumbMode::Fit);
-        for bad in ["", "x", "10x", "x10", "10x10z", "a0x10", "-1x5", "10x10tt", "+1x1"] {
+        for bad in [
+            "", "x", "10x", "x10", "10x10z", "a0x10", "-1x5", "10x10tt", "+1x1",
+        ] {
             assert_eq!(ThumbSize::parse(bad), None, "{bad}");
         }
     }

@@ -43,7 +43,7 @@ use crate::{Collection, Record, ValidationErrors};
 use self::auth::{check_auth_form, refresh_token_key_if_credentials_changed, PasswordForm};
 use self::coerce::to_unique_strings;
 use self::draft::Draft;
-pub use self::files::{FileChanges, UploadedFile};
+pub use self::files::{uploads_for_file_fields, FileChanges, UploadedFile};
 use self::modifiers::{resolve_key, KeyTarget};
 
 /// Who is writing, which decides what they may set.

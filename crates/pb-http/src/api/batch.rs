@@ -2,22 +2,30 @@
 //! nothing. Each item runs with its own rules and the outer request's auth (or its own
 //! `Authorization` header); the first failure rolls everything back and is reported inside a
 //! 400 "Batch transaction failed.". Off until the settings' batch section enables it.
+//!
+//! A multipart batch (the JS SDK's `pb.createBatch()` with files) carries the requests in a
+//! `@jsonPayload` part and each item's files in parts named `requests.N.<field>` or
+//! `requests[N].<field>`. Files are stored inside the transaction before it commits and deleted
+//! again if it fails; files the batch replaces or whose records it deletes go after the commit.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use pb_core::files::has_file_fields;
 use pb_core::ports::StoreTx;
 use pb_core::settings::{defaults, SETTINGS_KEY};
+use pb_core::validate::record::UploadedFile;
 use pb_core::{FieldError, ValidationErrors};
 use serde_json::{json, Map, Value};
 
 use crate::api::records::RecordsContext;
 use crate::auth::request_auth::bearer_token;
 use crate::blocking::run_blocking;
-use crate::body::read_object;
+use crate::body::read_form;
 use crate::error::{ApiError, ApiResult};
+use crate::files::{SpooledUpload, StagedFiles};
 use crate::output::render_record;
 use crate::query::QueryParams;
 use crate::records_service::{self, apply_create, plan_create};
@@ -33,7 +41,12 @@ struct BatchSettings {
     enabled: bool,
     max_requests: usize,
     timeout: Duration,
+    /// `maxBodySize`, or 128 MiB when 0.
+    max_body_size: usize,
 }
+
+/// The body limit of a batch whose settings say 0.
+const DEFAULT_MAX_BODY_SIZE: usize = 128 << 20;
 
 /// Renders a written record as the item's answer body.
 type RenderFn<'a> = dyn Fn(&mut dyn StoreTx, &pb_core::Record, &pb_rules::RequestInfo) -> Result<Value, Failure>
@@ -45,6 +58,14 @@ struct Item {
     url: String,
     body: Map<String, Value>,
     headers: Map<String, Value>,
+    /// Its uploaded files (indexes into the batch's uploads).
+    uploads: Vec<usize>,
+}
+
+/// The uploads of a batch and the files its writes store and delete.
+struct BatchFiles {
+    uploads: Vec<SpooledUpload>,
+    staged: StagedFiles,
 }
 
 /// What an item asks for, once its URL is understood.
@@ -73,27 +94,80 @@ pub async fn handle(
             "Batch requests are not allowed.",
         ));
     }
-    let body = read_object(&request, payload).await?;
-    let items = parse_items(&body, settings.max_requests)?;
+    let form = read_form(
+        &request,
+        payload,
+        settings.max_body_size,
+        &state.files.spool_dir(),
+    )
+    .await?;
+    let mut items = parse_items(&form.object, settings.max_requests)?;
+    let uploads = assign_uploads(form.uploads, &mut items);
     let responses = run_blocking(move || {
         let started = Instant::now();
-        txn::write(state.store.as_ref(), TRANSACTION_FAILED, |tx| {
+        let mut files = BatchFiles {
+            uploads,
+            staged: StagedFiles::default(),
+        };
+        let outcome = txn::write(state.store.as_ref(), TRANSACTION_FAILED, |tx| {
             let mut responses = Vec::with_capacity(items.len());
             for (index, item) in items.iter().enumerate() {
                 if started.elapsed() > settings.timeout {
                     return Err(ApiError::bad_request("Batch transaction timeout.").into());
                 }
-                let outcome = run_item(tx, &state, &parts, token.as_deref(), item);
+                let outcome = run_item(tx, &state, &parts, token.as_deref(), item, &mut files);
                 match outcome {
                     Ok(response) => responses.push(response),
                     Err(error) => return Err(item_failed(index, error).into()),
                 }
             }
             Ok(responses)
-        })
+        });
+        match outcome {
+            Ok(responses) => {
+                files.staged.committed_all();
+                Ok(responses)
+            }
+            Err(error) => {
+                files.staged.discard();
+                Err(error)
+            }
+        }
     })
     .await?;
     Ok(HttpResponse::Ok().json(Value::Array(responses)))
+}
+
+/// Gives each item the uploads named `requests.N.<field>` or `requests[N].<field>` (the key
+/// becomes `<field>`); uploads naming no item are dropped.
+fn assign_uploads(uploads: Vec<SpooledUpload>, items: &mut [Item]) -> Vec<SpooledUpload> {
+    let mut kept = Vec::new();
+    for mut upload in uploads {
+        let Some((index, key)) = item_key(&upload.part_name) else {
+            continue;
+        };
+        let Some(item) = items.get_mut(index) else {
+            continue;
+        };
+        upload.file.key = key.to_string();
+        item.uploads.push(kept.len());
+        kept.push(upload);
+    }
+    kept
+}
+
+/// `requests.3.pics` and `requests[3].pics` are `(3, "pics")`.
+fn item_key(part_name: &str) -> Option<(usize, &str)> {
+    let rest = part_name.strip_prefix("requests")?;
+    let (index, key) = if let Some(rest) = rest.strip_prefix('.') {
+        rest.split_once('.')?
+    } else {
+        let rest = rest.strip_prefix('[')?;
+        let (index, rest) = rest.split_once(']')?;
+        (index, rest.strip_prefix('.')?)
+    };
+    let index = index.parse().ok()?;
+    (!key.is_empty()).then_some((index, key))
 }
 
 fn batch_settings(tx: &mut dyn StoreTx) -> Result<BatchSettings, Failure> {
@@ -103,10 +177,15 @@ fn batch_settings(tx: &mut dyn StoreTx) -> Result<BatchSettings, Failure> {
     }
     let batch = &settings["batch"];
     let timeout_seconds = batch["timeout"].as_u64().unwrap_or(3).max(1);
+    let max_body_size = match batch["maxBodySize"].as_u64().unwrap_or(0) {
+        0 => DEFAULT_MAX_BODY_SIZE,
+        size => usize::try_from(size).unwrap_or(usize::MAX),
+    };
     Ok(BatchSettings {
         enabled: batch["enabled"].as_bool().unwrap_or(false),
         max_requests: batch["maxRequests"].as_u64().unwrap_or(50) as usize,
         timeout: Duration::from_secs(timeout_seconds),
+        max_body_size,
     })
 }
 
@@ -138,6 +217,7 @@ fn parse_items(body: &Map<String, Value>, max_requests: usize) -> Result<Vec<Ite
             url: request["url"].as_str().unwrap_or("").to_string(),
             body: request["body"].as_object().cloned().unwrap_or_default(),
             headers: request["headers"].as_object().cloned().unwrap_or_default(),
+            uploads: Vec::new(),
         })
         .collect())
 }
@@ -172,6 +252,7 @@ fn run_item(
     outer: &RequestParts,
     outer_token: Option<&str>,
     item: &Item,
+    files: &mut BatchFiles,
 ) -> Result<Value, ApiError> {
     let (path, query) = item.url.split_once('?').unwrap_or((item.url.as_str(), ""));
     let action = action_of(&item.method, path).ok_or_else(ApiError::generic_bad_request)?;
@@ -197,6 +278,12 @@ fn run_item(
     };
     let context = RecordsContext::load(tx, state.schema(), collection_name, token.as_deref())
         .map_err(to_api)?;
+    let uploads: Vec<UploadedFile> = item
+        .uploads
+        .iter()
+        .filter_map(|index| files.uploads.get(*index))
+        .map(|upload| upload.file.clone())
+        .collect();
     let render = |tx: &mut dyn StoreTx, record: &pb_core::Record, info: &pb_rules::RequestInfo| {
         render_record(
             tx,
@@ -224,41 +311,118 @@ fn run_item(
             if exists {
                 let mut body = item.body.clone();
                 body.remove("id");
-                let updated = records_service::update(tx, &context, &parts, &id, &body, "batch")
-                    .map_err(to_api)?;
+                let updated =
+                    records_service::update(tx, &context, &parts, &id, &body, &uploads, "batch")
+                        .map_err(to_api)?;
+                stage_update(tx, state, &context, item, &updated, files).map_err(to_api)?;
                 let rendered = render(tx, &updated.after, &updated.info).map_err(to_api)?;
                 Ok(json!({"status": 200, "body": rendered}))
             } else {
-                create_item(tx, &context, &parts, &item.body, &render).map_err(to_api)
+                create_item(tx, state, &context, &parts, item, &uploads, files, &render)
+                    .map_err(to_api)
             }
         }
         Action::Create { .. } => {
-            create_item(tx, &context, &parts, &item.body, &render).map_err(to_api)
+            create_item(tx, state, &context, &parts, item, &uploads, files, &render).map_err(to_api)
         }
         Action::Update { id, .. } => {
-            let updated = records_service::update(tx, &context, &parts, &id, &item.body, "batch")
-                .map_err(to_api)?;
+            let updated =
+                records_service::update(tx, &context, &parts, &id, &item.body, &uploads, "batch")
+                    .map_err(to_api)?;
+            stage_update(tx, state, &context, item, &updated, files).map_err(to_api)?;
             let rendered = render(tx, &updated.after, &updated.info).map_err(to_api)?;
             Ok(json!({"status": 200, "body": rendered}))
         }
         Action::Delete { id, .. } => {
-            records_service::delete(tx, &context, &parts, &id, "batch").map_err(to_api)?;
+            let outcome =
+                records_service::delete(tx, &context, &parts, &id, "batch").map_err(to_api)?;
+            let owns_files = outcome.deleted.iter().any(|record| {
+                context
+                    .schema
+                    .find_ref(&record.collection_id)
+                    .is_some_and(has_file_fields)
+            });
+            if owns_files {
+                ensure_store(tx, state, files).map_err(to_api)?;
+                files
+                    .staged
+                    .delete_records_after_commit(&context.schema, &outcome.deleted);
+            }
             Ok(json!({"status": 204, "body": null}))
         }
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn create_item(
     tx: &mut dyn StoreTx,
+    state: &AppState,
     context: &RecordsContext,
     parts: &RequestParts,
-    body: &Map<String, Value>,
+    item: &Item,
+    uploads: &[UploadedFile],
+    files: &mut BatchFiles,
     render: &RenderFn<'_>,
 ) -> Result<Value, Failure> {
-    let plan = plan_create(context, parts, body, "batch")?;
+    let plan = plan_create(context, parts, &item.body, uploads, "batch")?;
+    if !plan.files().uploads.is_empty() {
+        ensure_store(tx, state, files)?;
+        let global = global_indexes(item, &plan.files().uploads);
+        files.staged.write(
+            &context.collection.id,
+            plan.record().id(),
+            &files.uploads,
+            global,
+        )?;
+    }
     let record = apply_create(tx, context, &plan)?;
     let rendered = render(tx, &record, &plan.info)?;
     Ok(json!({"status": 200, "body": rendered}))
+}
+
+/// Stores an updated record's new files (inside the batch transaction, before its commit) and
+/// notes the files it no longer names for deletion after the commit.
+fn stage_update(
+    tx: &mut dyn StoreTx,
+    state: &AppState,
+    context: &RecordsContext,
+    item: &Item,
+    updated: &records_service::Updated,
+    files: &mut BatchFiles,
+) -> Result<(), Failure> {
+    if updated.files.uploads.is_empty() && updated.files.removed.is_empty() {
+        return Ok(());
+    }
+    ensure_store(tx, state, files)?;
+    let record_id = updated.after.id();
+    let global = global_indexes(item, &updated.files.uploads);
+    files
+        .staged
+        .write(&context.collection.id, record_id, &files.uploads, global)?;
+    files
+        .staged
+        .delete_after_commit(&context.collection.id, record_id, &updated.files.removed);
+    Ok(())
+}
+
+/// The batch-wide indexes of an item's uploads `local`.
+fn global_indexes(item: &Item, local: &[usize]) -> Vec<usize> {
+    local
+        .iter()
+        .filter_map(|index| item.uploads.get(*index).copied())
+        .collect()
+}
+
+/// Picks the file store (per the settings) the first time an item needs one.
+fn ensure_store(
+    tx: &mut dyn StoreTx,
+    state: &AppState,
+    files: &mut BatchFiles,
+) -> Result<(), Failure> {
+    if !files.staged.has_store() {
+        files.staged.use_store(state.files.current(tx)?);
+    }
+    Ok(())
 }
 
 /// The batch error naming the failed item and carrying its own error response.
@@ -274,5 +438,21 @@ fn item_failed(index: usize, error: ApiError) -> ApiError {
         status: StatusCode::BAD_REQUEST,
         message: TRANSACTION_FAILED.into(),
         data: Value::Object(data),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upload_parts_name_their_item() {
+        assert_eq!(item_key("requests.0.f"), Some((0, "f")));
+        assert_eq!(item_key("requests[12].pics+"), Some((12, "pics+")));
+        assert_eq!(item_key("requests.1.a.b"), Some((1, "a.b")));
+        assert_eq!(item_key("requests.x.f"), None);
+        assert_eq!(item_key("requests.1."), None);
+        assert_eq!(item_key("other.0.f"), None);
+        assert_eq!(item_key("requests[1]f"), None);
     }
 }

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod batch;
 pub mod collections;
 pub mod fallback;
+pub mod files;
 pub mod health;
 pub mod realtime;
 pub mod records;
@@ -18,6 +19,15 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/api/health", web::get().to(health::handle))
         .route("/api/health", web::head().to(health::handle))
         .route("/api/batch", web::post().to(batch::handle))
+        .route("/api/files/token", web::post().to(files::token::handle))
+        .route(
+            "/api/files/{collection}/{record}/{filename}",
+            web::get().to(files::download::handle),
+        )
+        .route(
+            "/api/files/{collection}/{record}/{filename}",
+            web::head().to(files::download::handle),
+        )
         .route("/api/realtime", web::get().to(realtime::connect::handle))
         .route("/api/realtime", web::post().to(realtime::subscribe::handle))
         .route("/api/settings", web::get().to(settings::get))

@@ -179,3 +179,48 @@ impl Client {
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn message() -> Message {
+        Message {
+            event: Arc::from("posts/*"),
+            data: Bytes::from_static(b"{}"),
+        }
+    }
+
+    #[test]
+    fn a_full_queue_reports_the_client_as_too_slow() {
+        let (client, mut receiver) = Client::new("c".into(), None);
+        for _ in 0..QUEUE_CAPACITY {
+            assert_eq!(client.deliver(message()), Delivery::Queued);
+        }
+        assert_eq!(client.deliver(message()), Delivery::Full);
+        assert!(receiver.try_recv().is_ok());
+        assert_eq!(client.deliver(message()), Delivery::Queued);
+        client.close();
+        assert!(client.is_closed());
+        assert_eq!(client.deliver(message()), Delivery::Closed);
+    }
+
+    #[test]
+    fn subscriptions_are_replaced_deduplicated_and_bound_to_one_auth() {
+        let (client, _receiver) = Client::new("c".into(), None);
+        let names = [
+            "a/*".to_string(),
+            String::new(),
+            "a/*".to_string(),
+            "b".to_string(),
+        ];
+        client.resubscribe(None, &names).unwrap();
+        let state = client.state();
+        let kept: Vec<&str> = state.subscriptions.iter().map(|s| &*s.name).collect();
+        assert_eq!(kept, ["a/*", "b"]);
+        assert!(client.has_subscription("b"));
+        client.resubscribe(None, &[]).unwrap();
+        assert!(client.state().subscriptions.is_empty());
+    }
+}

@@ -1,6 +1,6 @@
 //! The dispatcher: one thread that turns committed record events into SSE messages.
 //!
-//! Events are taken in the order writers published them, in batches that share one read
+//! Jobs are taken in the order writers queued them; runs of events share one read
 //! transaction. For each event the subscriptions it concerns are grouped by what decides what
 //! a subscriber gets: the auth record, the subscription options (query, headers) and the rule
 //! (list rule for `collection/*`, view rule for `collection/ID`). Per group the rule and the
@@ -38,6 +38,18 @@ use crate::txn::{self, Failure};
 /// Events handled in one read transaction at most.
 const MAX_BATCH: usize = 64;
 
+/// Work for the dispatcher thread, in publication order.
+pub enum Job {
+    /// A committed change to judge and deliver.
+    Event(RecordEvent),
+    /// Changes already judged by their writer (deletes judged on the database as it was
+    /// before them): the messages to deliver, and the changes themselves.
+    Judged {
+        messages: Vec<(Arc<Client>, Message)>,
+        events: Vec<RecordEvent>,
+    },
+}
+
 /// Owns what the dispatcher thread needs.
 pub struct Dispatcher {
     registry: Arc<Registry>,
@@ -54,112 +66,75 @@ impl Dispatcher {
         }
     }
 
-    /// Dispatches events until every sender is gone.
-    pub fn run(self, receiver: mpsc::Receiver<RecordEvent>) {
+    /// Dispatches jobs until every sender is gone.
+    pub fn run(self, receiver: mpsc::Receiver<Job>) {
         while let Ok(first) = receiver.recv() {
             let mut batch = vec![first];
             while batch.len() < MAX_BATCH {
                 match receiver.try_recv() {
-                    Ok(event) => batch.push(event),
+                    Ok(job) => batch.push(job),
                     Err(_) => break,
                 }
             }
             // A bug in one batch must not end realtime for the rest of the process.
-            if catch_unwind(AssertUnwindSafe(|| self.dispatch(&batch))).is_err() {
-                tracing::error!("realtime dispatch panicked; {} event(s) lost", batch.len());
+            if catch_unwind(AssertUnwindSafe(|| self.dispatch(batch))).is_err() {
+                tracing::error!("realtime dispatch panicked; events lost");
             }
         }
     }
 
-    fn dispatch(&self, events: &[RecordEvent]) {
+    fn dispatch(&self, batch: Vec<Job>) {
         let schema = self.schema.get();
-        let result = txn::read(self.store.as_ref(), GENERIC_BAD_REQUEST, |tx| {
-            for event in events {
-                let clients = self.subscribed_clients();
-                if !clients.is_empty() {
-                    if let Err(failure) = self.dispatch_event(tx, &schema, &clients, event) {
-                        tracing::error!(?failure, "realtime event not delivered");
+        let mut jobs = batch.into_iter().peekable();
+        while jobs.peek().is_some() {
+            // Judged jobs need no transaction; runs of events share one.
+            if let Some(Job::Judged { .. }) = jobs.peek() {
+                if let Some(Job::Judged { messages, events }) = jobs.next() {
+                    for (client, message) in messages {
+                        self.registry.deliver(&client, message);
+                    }
+                    for event in &events {
+                        self.refresh_auth(&schema, event);
                     }
                 }
-                self.refresh_auth(event);
-            }
-            Ok(())
-        });
-        if let Err(error) = result {
-            tracing::error!(%error, "realtime events not delivered");
-        }
-    }
-
-    /// Every client with at least one subscription, with a copy of its state.
-    fn subscribed_clients(&self) -> Vec<(Arc<Client>, ClientState)> {
-        self.registry
-            .all()
-            .into_iter()
-            .map(|client| {
-                let state = client.state();
-                (client, state)
-            })
-            .filter(|(_, state)| !state.subscriptions.is_empty())
-            .collect()
-    }
-
-    fn dispatch_event(
-        &self,
-        tx: &mut dyn StoreTx,
-        schema: &Schema,
-        clients: &[(Arc<Client>, ClientState)],
-        event: &RecordEvent,
-    ) -> Result<(), Failure> {
-        let Some(collection) = schema.find(&event.record.collection_id) else {
-            return Ok(());
-        };
-        let groups = groups_for(clients, &collection, event.record.id());
-        if groups.is_empty() {
-            return Ok(());
-        }
-        let mut admitted = vec![false; groups.len()];
-        let mut conditions = Vec::new();
-        let mut asking = Vec::new();
-        for (index, group) in groups.iter().enumerate() {
-            match group.access(&collection, schema) {
-                Access::Denied => {}
-                Access::Granted => admitted[index] = true,
-                Access::If(condition) => {
-                    conditions.push(condition);
-                    asking.push(index);
-                }
-            }
-        }
-        if !conditions.is_empty() {
-            let answers = tx.record_matches(&collection, &event.record, &conditions)?;
-            for (index, answer) in asking.into_iter().zip(answers) {
-                admitted[index] = answer;
-            }
-        }
-        for (group, admitted) in groups.iter().zip(admitted) {
-            if !admitted {
                 continue;
             }
-            let data = match group.render(tx, schema, &collection, event) {
-                Ok(data) => data,
-                Err(failure) => {
-                    tracing::warn!(?failure, "realtime record not rendered");
-                    continue;
+            let result = txn::read(self.store.as_ref(), GENERIC_BAD_REQUEST, |tx| {
+                while let Some(Job::Event(_)) = jobs.peek() {
+                    let Some(Job::Event(event)) = jobs.next() else {
+                        break;
+                    };
+                    let clients = subscribed_clients(&self.registry);
+                    match messages_for(tx, &schema, &clients, &event) {
+                        Ok(messages) => {
+                            for (client, message) in messages {
+                                self.registry.deliver(&client, message);
+                            }
+                        }
+                        Err(failure) => tracing::error!(?failure, "realtime event not delivered"),
+                    }
+                    self.refresh_auth(&schema, &event);
                 }
-            };
-            for (client, name) in &group.targets {
-                let message = Message {
-                    event: Arc::clone(name),
-                    data: data.clone(),
-                };
-                self.registry.deliver(client, message);
+                Ok(())
+            });
+            if let Err(error) = result {
+                tracing::error!(%error, "realtime events not delivered");
+                // Whatever the failed transaction did not reach is dropped too.
+                while let Some(Job::Event(_)) = jobs.peek() {
+                    jobs.next();
+                }
             }
         }
-        Ok(())
     }
 
     /// Updates or drops the stored auth of clients authenticated as the changed record.
-    fn refresh_auth(&self, event: &RecordEvent) {
+    fn refresh_auth(&self, schema: &Schema, event: &RecordEvent) {
+        let is_auth = schema
+            .find_ref(&event.record.collection_id)
+            .is_some_and(Collection::is_auth);
+        if !is_auth {
+            return;
+        }
         let record = match event.action {
             RecordAction::Create => return,
             RecordAction::Update => Some(&event.record),
@@ -169,6 +144,77 @@ impl Dispatcher {
             client.refresh_auth(&event.record.collection_id, record, event.record.id());
         }
     }
+}
+
+/// Every client with at least one subscription, with a copy of its state.
+pub fn subscribed_clients(registry: &Registry) -> Vec<(Arc<Client>, ClientState)> {
+    registry
+        .all()
+        .into_iter()
+        .map(|client| {
+            let state = client.state();
+            (client, state)
+        })
+        .filter(|(_, state)| !state.subscriptions.is_empty())
+        .collect()
+}
+
+/// The messages `event` gives `clients`: every subscription it concerns whose rule (and
+/// `filter` option) admits the record, with the record as that subscriber sees it. Reads
+/// related records through `tx`.
+pub fn messages_for(
+    tx: &mut dyn StoreTx,
+    schema: &Schema,
+    clients: &[(Arc<Client>, ClientState)],
+    event: &RecordEvent,
+) -> Result<Vec<(Arc<Client>, Message)>, Failure> {
+    let mut messages = Vec::new();
+    let Some(collection) = schema.find(&event.record.collection_id) else {
+        return Ok(messages);
+    };
+    let groups = groups_for(clients, &collection, event.record.id());
+    if groups.is_empty() {
+        return Ok(messages);
+    }
+    let mut admitted = vec![false; groups.len()];
+    let mut conditions = Vec::new();
+    let mut asking = Vec::new();
+    for (index, group) in groups.iter().enumerate() {
+        match group.access(&collection, schema) {
+            Access::Denied => {}
+            Access::Granted => admitted[index] = true,
+            Access::If(condition) => {
+                conditions.push(condition);
+                asking.push(index);
+            }
+        }
+    }
+    if !conditions.is_empty() {
+        let answers = tx.record_matches(&collection, &event.record, &conditions)?;
+        for (index, answer) in asking.into_iter().zip(answers) {
+            admitted[index] = answer;
+        }
+    }
+    for (group, admitted) in groups.iter().zip(admitted) {
+        if !admitted {
+            continue;
+        }
+        let data = match group.render(tx, schema, &collection, event) {
+            Ok(data) => data,
+            Err(failure) => {
+                tracing::warn!(?failure, "realtime record not rendered");
+                continue;
+            }
+        };
+        for (client, name) in &group.targets {
+            let message = Message {
+                event: Arc::clone(name),
+                data: data.clone(),
+            };
+            messages.push((Arc::clone(client), message));
+        }
+    }
+    Ok(messages)
 }
 
 /// What a group of subscribers is admitted to, before looking at the record.

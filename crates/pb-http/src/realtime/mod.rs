@@ -14,11 +14,14 @@
 //! * Every client has a bounded queue drained by its SSE stream ([`sse`]). A client whose
 //!   queue is full is disconnected rather than slowing anyone else down.
 //!
-//! Rules are judged on the record as the event carries it, not on the stored row: a delete is
-//! judged on the record as it was before deletion, and a create or update on the values
-//! written, even if the row has changed again since. Other rows a rule reads through relations
-//! are read after the commit; a rule of a cascade-deleted record that reads its (also deleted)
-//! parent therefore sees no parent, where PocketBase would still see it.
+//! Rules are judged on the record as the event carries it, not on the stored row: a create or
+//! update on the values written (even if the row has changed again since), a delete on the
+//! record as it was. Deletes are judged while their write transaction is still open, on a
+//! reader connection, which sees the database as it was before the write: the records a
+//! cascade removed along with it are still there for rules that read them, as in PocketBase
+//! (see [`Realtime::prepare_cascade`]). This is the one place realtime adds to a write
+//! transaction, and only for deletes while clients are connected; creates and updates are
+//! judged by the dispatcher after the commit, off the writer.
 //!
 //! Not here: the `@oauth2` topic's messages (OAuth2 is not built yet). A client may subscribe to
 //! it like to any custom topic; [`Realtime::notify`] is how the OAuth2 redirect handler will
@@ -35,13 +38,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, PoisonError, RwLock};
 
 use actix_web::web::Bytes;
+use pb_core::cascade::CascadeOutcome;
 use pb_core::ports::{Broker, RecordEvent, Store};
+use pb_core::Record;
 use rand::distributions::Alphanumeric;
 use rand::Rng;
 
+use crate::error::GENERIC_BAD_REQUEST;
 use crate::realtime::client::{Client, Delivery, Message};
+use crate::realtime::dispatch::Job;
 use crate::realtime::sse::EventStream;
 use crate::state::SchemaCell;
+use crate::txn;
 
 /// Length of a client id (letters and digits), as PocketBase's.
 pub const CLIENT_ID_LENGTH: usize = 40;
@@ -68,7 +76,7 @@ impl Registry {
     }
 
     /// Adds a client under a fresh id; `None` if ids kept colliding (they do not).
-    fn insert_new(&self, make: impl Fn(String) -> Client) -> Option<Arc<Client>> {
+    fn insert_new(&self, mut make: impl FnMut(String) -> Client) -> Option<Arc<Client>> {
         let mut clients = self.clients.write().unwrap_or_else(PoisonError::into_inner);
         for _attempt in 0..8 {
             let id = new_client_id();
@@ -127,7 +135,8 @@ fn new_client_id() -> String {
 /// The realtime hub of one server process.
 pub struct Realtime {
     registry: Arc<Registry>,
-    events: mpsc::Sender<RecordEvent>,
+    jobs: mpsc::Sender<Job>,
+    schema: Arc<SchemaCell>,
 }
 
 impl Realtime {
@@ -135,15 +144,20 @@ impl Realtime {
     /// current schema. The thread ends when the hub is dropped.
     pub fn start(store: Arc<dyn Store>, schema: Arc<SchemaCell>) -> Realtime {
         let registry = Arc::new(Registry::default());
-        let (events, receiver) = mpsc::channel();
-        let dispatcher = dispatch::Dispatcher::new(Arc::clone(&registry), store, schema);
+        let (jobs, receiver) = mpsc::channel();
+        let dispatcher =
+            dispatch::Dispatcher::new(Arc::clone(&registry), store, Arc::clone(&schema));
         let spawned = std::thread::Builder::new()
             .name("pb-realtime".into())
             .spawn(move || dispatcher.run(receiver));
         if let Err(error) = spawned {
             tracing::error!(%error, "cannot start the realtime dispatcher; no events will be sent");
         }
-        Realtime { registry, events }
+        Realtime {
+            registry,
+            jobs,
+            schema,
+        }
     }
 
     /// Registers a new client connecting from `remote_ip`; its stream starts with
@@ -204,6 +218,124 @@ impl Broker for Realtime {
             return;
         }
         // Fails only when the dispatcher thread is gone; then nobody can be told anyway.
-        let _ = self.events.send(event);
+        let _ = self.jobs.send(Job::Event(event));
+    }
+}
+
+/// What a delete publishes once its transaction has committed; see
+/// [`Realtime::prepare_cascade`].
+#[must_use = "publish it after the commit"]
+pub struct PendingCascade {
+    updated: Vec<Record>,
+    judged: Option<Job>,
+}
+
+impl Realtime {
+    /// Call inside a delete's write transaction, after the cascade ran and before the commit:
+    /// judges the events of the deleted records on a reader connection, which still sees the
+    /// database as it was before this write (so a cascade-deleted record whose rule reads its
+    /// deleted parent is judged with the parent in place, as PocketBase does). Nothing is sent
+    /// until [`Realtime::publish_cascade`], and nothing at all if the write rolls back.
+    pub fn prepare_cascade(&self, store: &dyn Store, outcome: CascadeOutcome) -> PendingCascade {
+        if self.registry.is_empty() {
+            return PendingCascade {
+                updated: Vec::new(),
+                judged: None,
+            };
+        }
+        let schema = self.schema.get();
+        let clients = dispatch::subscribed_clients(&self.registry);
+        let events: Vec<RecordEvent> = outcome
+            .deleted
+            .into_iter()
+            .map(RecordEvent::deleted)
+            .collect();
+        let judged = txn::read(store, GENERIC_BAD_REQUEST, |snapshot| {
+            let mut messages = Vec::new();
+            for event in &events {
+                match dispatch::messages_for(snapshot, &schema, &clients, event) {
+                    Ok(more) => messages.extend(more),
+                    Err(failure) => tracing::error!(?failure, "realtime delete not judged"),
+                }
+            }
+            Ok(messages)
+        });
+        let messages = judged.unwrap_or_else(|error| {
+            tracing::error!(%error, "realtime deletes not judged");
+            Vec::new()
+        });
+        PendingCascade {
+            updated: outcome.updated,
+            judged: Some(Job::Judged { messages, events }),
+        }
+    }
+
+    /// Sends what [`Realtime::prepare_cascade`] judged, after the commit: the cleared
+    /// references (updates) first, then the deletes, the cascade before its target.
+    pub fn publish_cascade(&self, pending: PendingCascade) {
+        for record in pending.updated {
+            self.publish(RecordEvent::updated(record));
+        }
+        if let Some(judged) = pending.judged {
+            let _ = self.jobs.send(judged);
+        }
+    }
+}
+
+/// Publishes what a committed delete did through any broker: the references it cleared
+/// (updates) first, then every deleted record, the cascade before its target. The deletes are
+/// then judged after the commit, where a rule reading a cascade-deleted parent no longer finds
+/// it; [`Realtime::prepare_cascade`] avoids that.
+pub fn publish_outcome(broker: &dyn Broker, outcome: CascadeOutcome) {
+    for record in outcome.updated {
+        broker.publish(RecordEvent::updated(record));
+    }
+    for record in outcome.deleted {
+        broker.publish(RecordEvent::deleted(record));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn message() -> Message {
+        Message {
+            event: Arc::from("x"),
+            data: Bytes::from_static(b"{}"),
+        }
+    }
+
+    #[test]
+    fn a_client_too_slow_for_its_queue_is_closed_and_forgotten() {
+        let registry = Registry::default();
+        let mut receiver = None;
+        let client = registry
+            .insert_new(|id| {
+                let (client, queue) = Client::new(id, None);
+                receiver = Some(queue);
+                client
+            })
+            .unwrap();
+        assert_eq!(client.id.len(), CLIENT_ID_LENGTH);
+        assert!(client.id.chars().all(|c| c.is_ascii_alphanumeric()));
+        for _ in 0..client::QUEUE_CAPACITY {
+            assert_eq!(registry.deliver(&client, message()), Delivery::Queued);
+        }
+        assert_eq!(registry.deliver(&client, message()), Delivery::Full);
+        assert!(client.is_closed());
+        assert!(registry.get(&client.id).is_none());
+        assert!(registry.is_empty());
+        drop(receiver);
+    }
+
+    #[test]
+    fn a_client_whose_stream_is_gone_is_forgotten() {
+        let registry = Registry::default();
+        let client = registry.insert_new(|id| Client::new(id, None).0).unwrap();
+        assert!(registry.get(&client.id).is_some());
+        assert_eq!(registry.deliver(&client, message()), Delivery::Closed);
+        assert!(registry.get(&client.id).is_none());
     }
 }

@@ -6,22 +6,22 @@ use serde_json::{json, Map, Value};
 use super::oracle::{auth, load, open_db};
 use crate::{compile_filter, compile_list_query, parse, CompileOptions, RequestInfo};
 
-/// xorshift64*: deterministic, no dependency.
-struct Random(u64);
+/// xorshift64*: deterministic, no dependency. The seed must not be 0.
+pub(crate) struct Random(pub(crate) u64);
 
 impl Random {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
-    fn below(&mut self, limit: usize) -> usize {
+    pub(crate) fn below(&mut self, limit: usize) -> usize {
         (self.next() % limit.max(1) as u64) as usize
     }
 
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+    pub(crate) fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
         items[self.below(items.len())]
     }
 }

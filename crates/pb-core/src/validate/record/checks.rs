@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 
 use crate::error::FieldError;
 use crate::field::{
-    DateOptions, DomainOptions, EditorOptions, Field, FieldKind, JsonOptions,
-    NumberOptions, PasswordOptions, RelationOptions, SelectOptions, TextOptions,
+    DateOptions, DomainOptions, EditorOptions, Field, FieldKind, JsonOptions, NumberOptions,
+    PasswordOptions, RelationOptions, SelectOptions, TextOptions,
 };
 
 use super::coerce::{coordinates_of, json_encoded_size, to_unique_strings};

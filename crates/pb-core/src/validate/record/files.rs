@@ -95,6 +95,26 @@ pub(super) fn merge_uploads(
     merged
 }
 
+/// The uploads (indexes into `uploads`) whose key names a file field of `collection` (`files`,
+/// `files+`, `+files`): the only ones a write of that collection can keep. A caller that stores
+/// uploads before validating (an update, whose record id is known up front) stores these.
+pub fn uploads_for_file_fields(collection: &Collection, uploads: &[UploadedFile]) -> Vec<usize> {
+    uploads
+        .iter()
+        .enumerate()
+        .filter(|(_, upload)| {
+            resolve_key(&collection.fields, &upload.key).is_some_and(|target| {
+                matches!(target.field.kind, FieldKind::File(_))
+                    && matches!(
+                        target.operation,
+                        Operation::Set | Operation::Append | Operation::Prepend
+                    )
+            })
+        })
+        .map(|(index, _)| index)
+        .collect()
+}
+
 /// Uploads by stored name, with their index in the caller's list.
 pub(super) fn index_by_name(uploads: &[UploadedFile]) -> HashMap<String, (usize, UploadedFile)> {
     uploads

@@ -1028,3 +1028,169 @@ fn auth_owners_may_not_write_hidden_fields_but_may_set_their_password() {
     assert_eq!(updated.values["note"], json!(""));
     assert_eq!(updated.values["password"], json!("hash:newpassword1"));
 }
+
+/// A collection with the file fields of the conformance suite.
+fn uploads_collection() -> Collection {
+    collection(json!({
+        "id": "pbc_files", "name": "files", "type": "base",
+        "fields": [
+            {"name": "title", "type": "text"},
+            {"name": "doc", "type": "file", "maxSelect": 1, "maxSize": 100},
+            {"name": "pics", "type": "file", "maxSelect": 3, "mimeTypes": ["image/png", "text/plain"]},
+            {"name": "locked", "type": "file", "maxSelect": 2, "hidden": true}
+        ]
+    }))
+}
+
+fn upload(key: &str, stored_name: &str, size: u64, content_type: &str) -> UploadedFile {
+    UploadedFile {
+        key: key.into(),
+        original_name: format!("original {stored_name}"),
+        stored_name: stored_name.into(),
+        size,
+        content_type: content_type.into(),
+    }
+}
+
+#[test]
+fn uploads_become_the_field_value_and_are_listed_for_storing() {
+    let files = uploads_collection();
+    let uploads = [
+        upload("pics", "a_1.png", 10, "image/png"),
+        upload("pics", "b_2.txt", 10, "text/plain; charset=utf-8"),
+        upload("doc", "d_3.txt", 10, "text/plain; charset=utf-8"),
+        upload("nope", "n_4.txt", 10, "text/plain; charset=utf-8"),
+    ];
+    let prepared = prepare_create_with_files(
+        &files,
+        &body(json!({"title": "t"})),
+        &uploads,
+        &guest(),
+        NOW,
+    )
+    .unwrap();
+    assert_eq!(
+        prepared.record.values["pics"],
+        json!(["a_1.png", "b_2.txt"])
+    );
+    assert_eq!(prepared.record.values["doc"], json!("d_3.txt"));
+    assert_eq!(prepared.files.uploads, [0, 1, 2]);
+    assert!(prepared.files.removed.is_empty());
+}
+
+#[test]
+fn a_single_file_field_keeps_the_last_upload() {
+    let files = uploads_collection();
+    let uploads = [
+        upload("doc", "first_1.txt", 10, "text/plain"),
+        upload("doc", "second_2.txt", 10, "text/plain"),
+    ];
+    let prepared = prepare_create_with_files(&files, &Map::new(), &uploads, &guest(), NOW).unwrap();
+    assert_eq!(prepared.record.values["doc"], json!("second_2.txt"));
+    assert_eq!(prepared.files.uploads, [1]);
+}
+
+#[test]
+fn upload_errors_use_pocketbase_codes() {
+    let files = uploads_collection();
+    let create_with = |uploads: &[UploadedFile]| {
+        prepare_create_with_files(&files, &Map::new(), uploads, &guest(), NOW).unwrap_err()
+    };
+    let errors = create_with(&[upload("doc", "big_1.png", 101, "image/png")]);
+    let error = errors.get("doc").unwrap();
+    assert_eq!(error.code, "validation_file_size_limit");
+    assert_eq!(
+        error.message,
+        "Failed to upload original big_1.png - the maximum allowed file size is 100 bytes."
+    );
+    assert_eq!(
+        error.params,
+        Some(json!({"file": "original big_1.png", "maxSize": 100}))
+    );
+    let errors = create_with(&[upload("pics", "x_1.pdf", 10, "application/pdf")]);
+    let error = errors.get("pics").unwrap();
+    assert_eq!(error.code, "validation_invalid_mime_type");
+    assert_eq!(
+        error.message,
+        "\"x_1.pdf\" mime type must be one of: image/png, text/plain."
+    );
+    assert_eq!(error.params, None);
+    let many: Vec<UploadedFile> = (0..4)
+        .map(|index| upload("pics", &format!("f_{index}.txt"), 1, "text/plain"))
+        .collect();
+    assert_eq!(
+        create_with(&many).get("pics").unwrap().code,
+        "validation_too_many_files"
+    );
+}
+
+#[test]
+fn default_max_size_is_five_mebibytes() {
+    let files = collection(json!({"id": "pbc_f", "name": "f", "type": "base",
+        "fields": [{"name": "any", "type": "file", "maxSelect": 1}]}));
+    let fits = [upload(
+        "any",
+        "a_1.bin",
+        5 << 20,
+        "application/octet-stream",
+    )];
+    assert!(prepare_create_with_files(&files, &Map::new(), &fits, &guest(), NOW).is_ok());
+    let too_big = [upload(
+        "any",
+        "a_1.bin",
+        (5 << 20) + 1,
+        "application/octet-stream",
+    )];
+    let errors =
+        prepare_create_with_files(&files, &Map::new(), &too_big, &guest(), NOW).unwrap_err();
+    assert_eq!(
+        errors.get("any").unwrap().params.as_ref().unwrap()["maxSize"],
+        5 << 20
+    );
+}
+
+#[test]
+fn updates_merge_append_prepend_and_report_removed_files() {
+    let files = uploads_collection();
+    let mut stored = created(&files, json!({"title": "t"}));
+    stored.set("pics", json!(["old_1.png", "old_2.png"]));
+    stored.set("doc", json!("doc_1.txt"));
+    let update_with = |input: Value, uploads: &[UploadedFile]| {
+        prepare_update_with_files(&files, &stored, &body(input), uploads, &guest(), LATER).unwrap()
+    };
+    // Names sent with the plain key are kept, the rest replaced.
+    let merged = update_with(
+        json!({"pics": "old_2.png"}),
+        &[upload("pics", "new_3.txt", 1, "text/plain")],
+    );
+    assert_eq!(
+        merged.record.values["pics"],
+        json!(["old_2.png", "new_3.txt"])
+    );
+    assert_eq!(merged.files.removed, ["old_1.png"]);
+    // Uploads alone replace everything.
+    let replaced = update_with(json!({}), &[upload("pics", "only_4.txt", 1, "text/plain")]);
+    assert_eq!(replaced.record.values["pics"], json!(["only_4.txt"]));
+    assert_eq!(replaced.files.removed, ["old_1.png", "old_2.png"]);
+    // `pics+` and `+pics` keep what is there.
+    let prepended = update_with(json!({}), &[upload("+pics", "pre_5.txt", 1, "text/plain")]);
+    assert_eq!(
+        prepended.record.values["pics"],
+        json!(["pre_5.txt", "old_1.png", "old_2.png"])
+    );
+    assert!(prepended.files.removed.is_empty());
+    let appended = update_with(json!({}), &[upload("pics+", "app_6.txt", 1, "text/plain")]);
+    assert_eq!(
+        appended.record.values["pics"],
+        json!(["old_1.png", "old_2.png", "app_6.txt"])
+    );
+    assert_eq!(appended.files.uploads, [0]);
+    // Clearing and removing by name report what to delete after the commit.
+    let cleared = update_with(json!({"doc": null, "pics-": ["old_1.png"]}), &[]);
+    assert_eq!(cleared.record.values["doc"], json!(""));
+    assert_eq!(cleared.files.removed, ["doc_1.txt", "old_1.png"]);
+    // A file field the writer may not set ignores its uploads.
+    let hidden = update_with(json!({}), &[upload("locked", "l_7.txt", 1, "text/plain")]);
+    assert_eq!(hidden.record.values["locked"], json!([]));
+    assert!(hidden.files.uploads.is_empty());
+}

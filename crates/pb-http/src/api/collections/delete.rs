@@ -1,5 +1,5 @@
 //! `DELETE /api/collections/{collection}`: drops a collection unless it is a system collection
-//! or another collection's relation points at it.
+//! or another collection's relation points at it. Its stored files are deleted after the commit.
 
 use std::sync::Arc;
 
@@ -47,9 +47,14 @@ pub async fn handle(
                 .into());
             }
             tx.delete_collection(&collection)?;
-            Ok(tx.collections()?)
+            Ok((tx.collections()?, collection.id))
         })?;
+        let (all, collection_id) = all;
         state.replace_schema(all);
+        // Its stored files go once the drop has committed.
+        state
+            .files
+            .delete_collection_files(state.store.as_ref(), &collection_id);
         Ok(())
     })
     .await?;

@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use actix_web::http::header::CONTENT_TYPE;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use pb_core::{FieldError, ValidationErrors};
@@ -30,8 +31,17 @@ pub async fn handle(
 ) -> ApiResult<HttpResponse> {
     let token = bearer_token(&request);
     let remote_ip = request.peer_addr().map(|address| address.ip());
+    let is_form = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            let value = value.to_ascii_lowercase();
+            value.starts_with("application/x-www-form-urlencoded")
+                || value.starts_with("multipart/form-data")
+        });
     let input = read_object(&request, payload).await?;
-    let form = SubscribeForm::from_input(&input)?;
+    let form = SubscribeForm::from_input(&input, is_form)?;
     let client = state
         .realtime
         .client(&form.client_id)
@@ -70,8 +80,8 @@ struct SubscribeForm {
 
 impl SubscribeForm {
     /// Reads and validates the body: a wrongly typed value is the generic 400, limits are
-    /// field errors.
-    fn from_input(input: &Map<String, Value>) -> Result<SubscribeForm, ApiError> {
+    /// field errors. In a form body a single `subscriptions` value is a list of one.
+    fn from_input(input: &Map<String, Value>, is_form: bool) -> Result<SubscribeForm, ApiError> {
         let client_id = match input.get("clientId") {
             None | Some(Value::Null) => String::new(),
             Some(Value::String(id)) => id.clone(),
@@ -79,8 +89,7 @@ impl SubscribeForm {
         };
         let subscriptions = match input.get("subscriptions") {
             None | Some(Value::Null) => Vec::new(),
-            // A form-encoded body with a single value.
-            Some(Value::String(one)) => vec![one.clone()],
+            Some(Value::String(one)) if is_form => vec![one.clone()],
             Some(Value::Array(items)) => items
                 .iter()
                 .map(|item| item.as_str().map(str::to_string))
