@@ -17,7 +17,9 @@
 //! and `count(*)` stays right.
 //!
 //! Invariant: nothing here panics on user input. Every failure is a [`RuleError`]; deeply
-//! nested or huge expressions hit limits before they can exhaust the stack.
+//! nested or huge expressions hit limits before they can exhaust the stack. That, and "values
+//! only as binds", are checked by random tests (`src/tests/robustness.rs`, `binds.rs`) and by
+//! the cargo-fuzz target in `fuzz/` (`RUSTC_BOOTSTRAP=1 cargo fuzz run compile`, 60 s in CI).
 //!
 //! Entry points: [`compile_filter`] for one rule or filter, [`compile_list_query`] for a whole
 //! list request (list rule, `filter` and `sort` sharing joins exactly as PocketBase does),

@@ -1112,3 +1112,34 @@ fn s3_storage_follows_the_settings_live() {
         .is_file());
     assert!(moto.keys(bucket).is_empty());
 }
+
+#[test]
+fn truncating_or_deleting_a_collection_removes_its_files() {
+    let server = Server::start();
+    let superuser = server.superuser();
+    let collection = create_docs(&superuser);
+    let storage = server
+        .data_dir()
+        .join("storage")
+        .join(collection["id"].as_str().unwrap());
+    let upload = || {
+        let (status, record) = send_multipart(
+            &server.guest(),
+            "POST",
+            "/api/collections/docs/records",
+            &[file("doc", "a.txt", b"a")],
+        );
+        assert_eq!(status, 200, "{record}");
+    };
+    upload();
+    upload();
+    assert_eq!(walk(&storage).len(), 4);
+    let (status, _) = superuser.delete("/api/collections/docs/truncate");
+    assert_eq!(status, 204);
+    assert!(walk(&storage).is_empty());
+    upload();
+    assert_eq!(walk(&storage).len(), 2);
+    let (status, _) = superuser.delete("/api/collections/docs");
+    assert_eq!(status, 204);
+    assert!(walk(&storage).is_empty());
+}

@@ -18,12 +18,17 @@
 //! tell them apart: autodate values and `@now`-like macros are only compared with dates far
 //! from today, `@request.auth.id` (a random superuser id) only with `=`/`!=`.
 //!
+//! Left out on purpose, each where the generator avoids it: `~` on `geoDistance()` (the two
+//! SQLites print computed floats with different digits), sorting by multi-valued paths
+//! (arbitrary in PocketBase) and more than one `@collection` join per filter (can exceed
+//! PocketBase's 30 s query limit).
+//!
 //! `PB_DIFF_SEED` (decimal or `0x…`) and `PB_DIFF_COUNT` (default 4,000) override the
 //! generator; `PB_DIFF_THREADS` (default 4) the number of client threads. To look into one
 //! case, `PB_DIFF_ONLY=<filter>` runs just that filter (as a superuser, a guest and the user) on
 //! `PB_DIFF_ONLY_COLLECTION` (default `items`) with `PB_DIFF_ONLY_SORT` (default `id`), on the
-//! data of the same seed. The real PocketBase
-//! is located as in [`crate::pocketbase_datadir`]; `PB_SKIP_REFERENCE=1` skips the test.
+//! data of the same seed. The real PocketBase is located as in [`crate::pocketbase_datadir`];
+//! `PB_SKIP_REFERENCE=1` skips the test.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -1043,7 +1048,7 @@ struct Case {
     collection: &'static str,
     who: Who,
     filter: String,
-    sort: &'static str,
+    sort: String,
 }
 
 fn generate_cases(random: &mut Random, count: usize) -> Vec<Case> {
@@ -1083,7 +1088,7 @@ fn generate_cases(random: &mut Random, count: usize) -> Vec<Case> {
             collection,
             who,
             filter,
-            sort,
+            sort: sort.to_string(),
         });
     }
     cases
@@ -1122,7 +1127,7 @@ fn run_case(client: &Client, case: &Case) -> Outcome {
         "/api/collections/{}/records?filter={}&sort={}&perPage=500&fields=id&q=alpha",
         case.collection,
         encode(&case.filter),
-        encode(case.sort)
+        encode(&case.sort)
     );
     let started = Instant::now();
     let (status, body) = client.get(&path);
@@ -1205,16 +1210,14 @@ fn random_filters_match_pocketbase() {
             Ok("notes") => "notes",
             _ => "items",
         };
-        let sort: &'static str = std::env::var("PB_DIFF_ONLY_SORT")
-            .map(|sort| &*Box::leak(sort.into_boxed_str()))
-            .unwrap_or("id");
+        let sort = std::env::var("PB_DIFF_ONLY_SORT").unwrap_or_else(|_| "id".to_string());
         cases = [Who::Superuser, Who::Guest, Who::User]
             .into_iter()
             .map(|who| Case {
                 collection,
                 who,
                 filter: filter.clone(),
-                sort,
+                sort: sort.clone(),
             })
             .collect();
     }

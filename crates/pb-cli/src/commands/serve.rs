@@ -28,7 +28,7 @@ pub(crate) fn run(global: &GlobalArgs, serve: ServeArgs) -> anyhow::Result<()> {
     // a record (see pb_http::files::staging), are removed before and after start-up.
     state.files.clear_spool();
     let state = Arc::new(state);
-    pb_http::files::sweep::spawn_startup_sweep(Arc::clone(&state));
+    pb_http::files::sweep::spawn_sweeper(Arc::clone(&state));
     let config = pb_http::ServerConfig {
         address,
         workers: None,

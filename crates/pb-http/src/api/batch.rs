@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use pb_core::files::has_file_fields;
-use pb_core::ports::StoreTx;
+use pb_core::ports::{RecordEvent, StoreTx};
 use pb_core::settings::{defaults, SETTINGS_KEY};
 use pb_core::validate::record::UploadedFile;
 use pb_core::{FieldError, ValidationErrors};
@@ -66,6 +66,16 @@ struct Item {
 struct BatchFiles {
     uploads: Vec<SpooledUpload>,
     staged: StagedFiles,
+    /// Realtime events of the writes, in order, published once the batch commits.
+    events: Vec<BatchEvent>,
+}
+
+/// A realtime event held back until the batch commits.
+enum BatchEvent {
+    Created(pb_core::Record),
+    Updated(pb_core::Record),
+    /// Delete events are judged inside the transaction, while the rows still exist.
+    Deleted(crate::realtime::PendingCascade),
 }
 
 /// What an item asks for, once its URL is understood.
@@ -108,6 +118,7 @@ pub async fn handle(
         let mut files = BatchFiles {
             uploads,
             staged: StagedFiles::default(),
+            events: Vec::new(),
         };
         let outcome = txn::write(state.store.as_ref(), TRANSACTION_FAILED, |tx| {
             let mut responses = Vec::with_capacity(items.len());
@@ -126,6 +137,17 @@ pub async fn handle(
         match outcome {
             Ok(responses) => {
                 files.staged.committed_all();
+                for event in files.events.drain(..) {
+                    match event {
+                        BatchEvent::Created(record) => {
+                            state.broker.publish(RecordEvent::created(record))
+                        }
+                        BatchEvent::Updated(record) => {
+                            state.broker.publish(RecordEvent::updated(record))
+                        }
+                        BatchEvent::Deleted(pending) => state.realtime.publish_cascade(pending),
+                    }
+                }
                 Ok(responses)
             }
             Err(error) => {
@@ -336,6 +358,11 @@ fn run_item(
         Action::Delete { id, .. } => {
             let outcome =
                 records_service::delete(tx, &context, &parts, &id, "batch").map_err(to_api)?;
+            files.events.push(BatchEvent::Deleted(
+                state
+                    .realtime
+                    .prepare_cascade(state.store.as_ref(), outcome.clone()),
+            ));
             let owns_files = outcome.deleted.iter().any(|record| {
                 context
                     .schema
@@ -376,6 +403,7 @@ fn create_item(
         )?;
     }
     let record = apply_create(tx, context, &plan)?;
+    files.events.push(BatchEvent::Created(record.clone()));
     let rendered = render(tx, &record, &plan.info)?;
     Ok(json!({"status": 200, "body": rendered}))
 }
@@ -390,6 +418,9 @@ fn stage_update(
     updated: &records_service::Updated,
     files: &mut BatchFiles,
 ) -> Result<(), Failure> {
+    files
+        .events
+        .push(BatchEvent::Updated(updated.after.clone()));
     if updated.files.uploads.is_empty() && updated.files.removed.is_empty() {
         return Ok(());
     }

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use actix_web::web::Bytes;
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::StreamExt;
 use object_store::path::Path as ObjectPath;
 use object_store::{
     Attribute, AttributeValue, Attributes, GetOptions, GetRange, GetResultPayload, ObjectStore,
@@ -130,12 +130,18 @@ impl ObjectFileStore {
     fn list_all(&self, prefix: &str) -> Result<Vec<StoredFile>, FileStoreError> {
         let path = object_path(prefix.trim_end_matches('/'))?;
         let inner = Arc::clone(&self.inner);
-        let metas =
-            match self.run(async move { inner.list(Some(&path)).try_collect::<Vec<_>>().await }) {
-                Ok(metas) => metas,
-                Err(object_store::Error::NotFound { .. }) => Vec::new(),
-                Err(error) => return Err(backend(error)),
-            };
+        // One unreadable entry (a name the store cannot represent) must not hide the others.
+        let listed = self.run(async move {
+            Ok::<_, object_store::Error>(inner.list(Some(&path)).collect::<Vec<_>>().await)
+        });
+        let mut metas = Vec::new();
+        for entry in listed.map_err(backend)? {
+            match entry {
+                Ok(meta) => metas.push(meta),
+                Err(object_store::Error::NotFound { .. }) => {}
+                Err(error) => tracing::warn!(%error, prefix, "skipping an unlistable file"),
+            }
+        }
         Ok(metas
             .into_iter()
             .map(|meta| StoredFile {

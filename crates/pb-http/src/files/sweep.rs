@@ -8,7 +8,8 @@
 //! whose timestamps come from another clock), later it is [`MIN_ORPHAN_AGE`] before the pass.
 //! Only folders of existing collections are looked at, so a bucket shared with other data is
 //! safe. A file is kept when its record still names it, and a thumb (`thumbs_<name>/…`) when its
-//! record still names `<name>`.
+//! record still names `<name>`. A local file's `.attrs` sidecar goes with it; a sidecar whose file
+//! is already gone (a crash between the two deletes) is not seen and stays.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -41,7 +42,7 @@ pub struct SweepReport {
 
 /// Starts the sweeps on a background thread: one shortly after start-up, then one every
 /// [`SWEEP_INTERVAL`].
-pub fn spawn_startup_sweep(state: Arc<AppState>) {
+pub fn spawn_sweeper(state: Arc<AppState>) {
     let started = SystemTime::now();
     let spawned = std::thread::Builder::new()
         .name("pb-files-sweep".into())
@@ -57,16 +58,13 @@ pub fn spawn_startup_sweep(state: Arc<AppState>) {
                     .as_ref()
                     .and_then(S3Config::from_settings)
                     .is_some();
-                let cutoff = if first {
-                    started
-                        - if remote {
-                            REMOTE_CLOCK_MARGIN
-                        } else {
-                            Duration::ZERO
-                        }
-                } else {
-                    SystemTime::now() - MIN_ORPHAN_AGE
+                let age = match (first, remote) {
+                    (true, false) => Duration::ZERO,
+                    (true, true) => REMOTE_CLOCK_MARGIN,
+                    (false, _) => MIN_ORPHAN_AGE,
                 };
+                let base = if first { started } else { SystemTime::now() };
+                let cutoff = base.checked_sub(age).unwrap_or(SystemTime::UNIX_EPOCH);
                 match state.files.for_settings(settings.as_ref()) {
                     Ok(files) => {
                         let report =

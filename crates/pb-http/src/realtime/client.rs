@@ -1,9 +1,16 @@
 //! One connected realtime client: its id, the auth its subscriptions were set with, its
 //! subscriptions, and the bounded queue its SSE stream drains. The dispatcher never waits on a
 //! client: a full queue means the client cannot keep up, and it is disconnected instead.
+//!
+//! A client's auth and subscriptions are versioned by a [`Sequence`] shared with the published
+//! events, so that an event is judged with the subscriptions and auth the client had when the
+//! change was published, even if the dispatcher gets to it later: a client that unsubscribes
+//! right after a write still gets its event, one that subscribes right after does not (as in
+//! PocketBase, which judges events inside the write).
 
+use std::collections::VecDeque;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use actix_web::web::Bytes;
@@ -58,6 +65,31 @@ fn auth_key(auth: &AuthContext) -> (String, String) {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AuthMismatch;
 
+/// Numbers that order published events and client state changes.
+#[derive(Debug, Default)]
+pub struct Sequence {
+    last: AtomicU64,
+    /// Every event numbered up to this one has been dispatched.
+    dispatched: AtomicU64,
+}
+
+impl Sequence {
+    /// The next number.
+    pub fn next(&self) -> u64 {
+        self.last.fetch_add(1, Ordering::AcqRel) + 1
+    }
+
+    /// Records that event `number` (and every one before it) has been dispatched.
+    pub fn dispatched(&self, number: u64) {
+        self.dispatched.fetch_max(number, Ordering::AcqRel);
+    }
+
+    /// The smallest number an event still to be dispatched can have.
+    fn oldest_pending(&self) -> u64 {
+        self.dispatched.load(Ordering::Acquire) + 1
+    }
+}
+
 /// A connected client.
 #[derive(Debug)]
 pub struct Client {
@@ -67,7 +99,9 @@ pub struct Client {
     /// Taken out (dropped) on close, which wakes and ends the stream.
     sender: Mutex<Option<mpsc::Sender<Message>>>,
     closed: AtomicBool,
-    state: Mutex<ClientState>,
+    /// `(number it took effect at, state)`, oldest first, never empty; versions no pending
+    /// event can need are dropped as new ones come.
+    versions: Mutex<VecDeque<(u64, ClientState)>>,
 }
 
 impl Client {
@@ -79,7 +113,7 @@ impl Client {
             remote_ip,
             sender: Mutex::new(Some(sender)),
             closed: AtomicBool::new(false),
-            state: Mutex::new(ClientState::default()),
+            versions: Mutex::new(VecDeque::from([(0, ClientState::default())])),
         };
         (client, receiver)
     }
@@ -89,9 +123,22 @@ impl Client {
         self.remote_ip == ip
     }
 
-    /// A copy of the client's auth and subscriptions.
+    /// The client's current auth and subscriptions.
     pub fn state(&self) -> ClientState {
-        lock(&self.state).clone()
+        lock(&self.versions)
+            .back()
+            .map(|(_, state)| state.clone())
+            .unwrap_or_default()
+    }
+
+    /// The client's auth and subscriptions as they were when event `number` was published.
+    pub fn state_at(&self, number: u64) -> ClientState {
+        lock(&self.versions)
+            .iter()
+            .rev()
+            .find(|(since, _)| *since <= number)
+            .map(|(_, state)| state.clone())
+            .unwrap_or_default()
     }
 
     /// Replaces every subscription (an empty list unsubscribes from everything) and binds the
@@ -99,11 +146,16 @@ impl Client {
     /// none): that is a 403 in PocketBase, and the client must reconnect instead.
     pub fn resubscribe(
         &self,
+        sequence: &Sequence,
         auth: Option<AuthContext>,
         names: &[String],
     ) -> Result<(), AuthMismatch> {
-        let mut state = lock(&self.state);
-        if let Some(previous) = state.auth.as_deref() {
+        let mut versions = lock(&self.versions);
+        let current = versions
+            .back()
+            .map(|(_, state)| state.clone())
+            .unwrap_or_default();
+        if let Some(previous) = current.auth.as_deref() {
             if auth.as_ref().map(auth_key) != Some(auth_key(previous)) {
                 return Err(AuthMismatch);
             }
@@ -117,16 +169,28 @@ impl Client {
                 subscriptions.push(Subscription::parse(name));
             }
         }
-        state.auth = auth.map(Arc::new);
-        state.subscriptions = subscriptions.into();
+        let state = ClientState {
+            auth: auth.map(Arc::new),
+            subscriptions: subscriptions.into(),
+        };
+        push_version(&mut versions, sequence, state);
         Ok(())
     }
 
-    /// Keeps the stored auth in step with its record: a newer version of it replaces the old
-    /// one, unless its token key changed (password change, logout everywhere), which drops it
-    /// like a delete does.
-    pub fn refresh_auth(&self, collection_id: &str, record: Option<&pb_core::Record>, id: &str) {
-        let mut state = lock(&self.state);
+    /// Keeps the stored auth in step with its record (`None`: deleted): a newer version of it
+    /// replaces the old one, unless its token key changed (password change, logout
+    /// everywhere), which drops it like a delete does.
+    pub fn refresh_auth(
+        &self,
+        sequence: &Sequence,
+        collection_id: &str,
+        id: &str,
+        record: Option<&pb_core::Record>,
+    ) {
+        let mut versions = lock(&self.versions);
+        let Some(mut state) = versions.back().map(|(_, state)| state.clone()) else {
+            return;
+        };
         let Some(current) = state.auth.as_deref() else {
             return;
         };
@@ -142,11 +206,12 @@ impl Client {
             }
             _ => None,
         };
+        push_version(&mut versions, sequence, state);
     }
 
-    /// Whether the client subscribed to exactly `name`.
+    /// Whether the client is now subscribed to exactly `name`.
     pub fn has_subscription(&self, name: &str) -> bool {
-        lock(&self.state)
+        self.state()
             .subscriptions
             .iter()
             .any(|subscription| &*subscription.name == name)
@@ -173,6 +238,21 @@ impl Client {
 
     pub fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)
+    }
+}
+
+/// Adds `state` as the newest version, numbered now, and drops the versions that no event
+/// still to be dispatched can need (all but the newest one in effect at the oldest pending
+/// event, and those after it).
+fn push_version(
+    versions: &mut VecDeque<(u64, ClientState)>,
+    sequence: &Sequence,
+    state: ClientState,
+) {
+    versions.push_back((sequence.next(), state));
+    let oldest_pending = sequence.oldest_pending();
+    while versions.len() > 1 && versions[1].0 <= oldest_pending {
+        versions.pop_front();
     }
 }
 
@@ -215,12 +295,29 @@ mod tests {
             "a/*".to_string(),
             "b".to_string(),
         ];
-        client.resubscribe(None, &names).unwrap();
+        let sequence = Sequence::default();
+        client.resubscribe(&sequence, None, &names).unwrap();
         let state = client.state();
         let kept: Vec<&str> = state.subscriptions.iter().map(|s| &*s.name).collect();
         assert_eq!(kept, ["a/*", "b"]);
         assert!(client.has_subscription("b"));
-        client.resubscribe(None, &[]).unwrap();
+        client.resubscribe(&sequence, None, &[]).unwrap();
         assert!(client.state().subscriptions.is_empty());
+    }
+
+    #[test]
+    fn events_see_the_subscriptions_of_their_time() {
+        let sequence = Sequence::default();
+        let (client, _receiver) = Client::new("c".into(), None);
+        client.resubscribe(&sequence, None, &["a".into()]).unwrap();
+        let event = sequence.next();
+        client.resubscribe(&sequence, None, &[]).unwrap();
+        assert_eq!(client.state_at(event).subscriptions.len(), 1);
+        assert!(client.state().subscriptions.is_empty());
+        // Once the event is dispatched, the versions only it needed are dropped.
+        sequence.dispatched(event);
+        client.resubscribe(&sequence, None, &["b".into()]).unwrap();
+        assert_eq!(lock(&client.versions).len(), 2);
+        assert_eq!(client.state().subscriptions.len(), 1);
     }
 }

@@ -18,7 +18,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{mpsc, Arc};
 
 use actix_web::web::Bytes;
-use pb_core::ports::{RecordAction, RecordEvent, SqlFragment, Store, StoreTx};
+use pb_core::ports::{RecordEvent, SqlFragment, Store, StoreTx};
 use pb_core::Collection;
 use pb_rules::{compile_filter, CompileOptions, RequestInfo};
 use serde_json::Map;
@@ -40,8 +40,11 @@ const MAX_BATCH: usize = 64;
 
 /// Work for the dispatcher thread, in publication order.
 pub enum Job {
-    /// A committed change to judge and deliver.
-    Event(RecordEvent),
+    /// A committed change to judge and deliver, with its number in the [`Sequence`] (it is
+    /// judged with the clients' subscriptions and auth as of that number).
+    ///
+    /// [`Sequence`]: crate::realtime::client::Sequence
+    Event { number: u64, event: RecordEvent },
     /// Changes already judged by their writer (deletes judged on the database as it was
     /// before them): the messages to deliver, and the changes themselves.
     Judged {
@@ -89,22 +92,19 @@ impl Dispatcher {
         while jobs.peek().is_some() {
             // Judged jobs need no transaction; runs of events share one.
             if let Some(Job::Judged { .. }) = jobs.peek() {
-                if let Some(Job::Judged { messages, events }) = jobs.next() {
+                if let Some(Job::Judged { messages, .. }) = jobs.next() {
                     for (client, message) in messages {
                         self.registry.deliver(&client, message);
-                    }
-                    for event in &events {
-                        self.refresh_auth(&schema, event);
                     }
                 }
                 continue;
             }
             let result = txn::read(self.store.as_ref(), GENERIC_BAD_REQUEST, |tx| {
-                while let Some(Job::Event(_)) = jobs.peek() {
-                    let Some(Job::Event(event)) = jobs.next() else {
+                while let Some(Job::Event { .. }) = jobs.peek() {
+                    let Some(Job::Event { number, event }) = jobs.next() else {
                         break;
                     };
-                    let clients = subscribed_clients(&self.registry);
+                    let clients = subscribed_clients(&self.registry, Some(number));
                     match messages_for(tx, &schema, &clients, &event) {
                         Ok(messages) => {
                             for (client, message) in messages {
@@ -113,46 +113,36 @@ impl Dispatcher {
                         }
                         Err(failure) => tracing::error!(?failure, "realtime event not delivered"),
                     }
-                    self.refresh_auth(&schema, &event);
+                    self.registry.sequence.dispatched(number);
                 }
                 Ok(())
             });
             if let Err(error) = result {
                 tracing::error!(%error, "realtime events not delivered");
                 // Whatever the failed transaction did not reach is dropped too.
-                while let Some(Job::Event(_)) = jobs.peek() {
+                while let Some(Job::Event { number, .. }) = jobs.peek() {
+                    self.registry.sequence.dispatched(*number);
                     jobs.next();
                 }
             }
         }
     }
-
-    /// Updates or drops the stored auth of clients authenticated as the changed record.
-    fn refresh_auth(&self, schema: &Schema, event: &RecordEvent) {
-        let is_auth = schema
-            .find_ref(&event.record.collection_id)
-            .is_some_and(Collection::is_auth);
-        if !is_auth {
-            return;
-        }
-        let record = match event.action {
-            RecordAction::Create => return,
-            RecordAction::Update => Some(&event.record),
-            RecordAction::Delete => None,
-        };
-        for client in self.registry.all() {
-            client.refresh_auth(&event.record.collection_id, record, event.record.id());
-        }
-    }
 }
 
-/// Every client with at least one subscription, with a copy of its state.
-pub fn subscribed_clients(registry: &Registry) -> Vec<(Arc<Client>, ClientState)> {
+/// Every client with at least one subscription, with a copy of its state as of event
+/// `number` (`None`: now).
+pub fn subscribed_clients(
+    registry: &Registry,
+    number: Option<u64>,
+) -> Vec<(Arc<Client>, ClientState)> {
     registry
         .all()
         .into_iter()
         .map(|client| {
-            let state = client.state();
+            let state = match number {
+                Some(number) => client.state_at(number),
+                None => client.state(),
+            };
             (client, state)
         })
         .filter(|(_, state)| !state.subscriptions.is_empty())

@@ -4,9 +4,10 @@
 //!
 //! [`Realtime`] is the in-process implementation of [`pb_core::ports::Broker`]:
 //!
-//! * Writers call [`Broker::publish`] after their transaction commits. It only queues the
-//!   event (an unbounded channel; nothing is queued while no client is connected), so a writer
-//!   never waits for subscribers.
+//! * Writers call [`Broker::publish`] after their transaction commits. It only numbers and
+//!   queues the event (an unbounded channel; nothing is queued while no client is connected),
+//!   so a writer never waits for subscribers. The event is later judged with each client's
+//!   subscriptions and auth as they were at that number (see [`client::Sequence`]).
 //! * One dispatcher thread ([`dispatch`]) takes the queued events in commit order and, for each,
 //!   groups the matching subscriptions by (auth record, options, rule). Per event, one query
 //!   decides every group (see `StoreTx::record_matches`), and each admitted group's record is
@@ -35,17 +36,18 @@ pub mod subscriptions;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, PoisonError, RwLock};
+use std::sync::{mpsc, Arc, Mutex, PoisonError, RwLock};
 
 use actix_web::web::Bytes;
 use pb_core::cascade::CascadeOutcome;
-use pb_core::ports::{Broker, RecordEvent, Store};
+use pb_core::ports::{Broker, RecordAction, RecordEvent, Store};
 use pb_core::Record;
 use rand::distributions::Alphanumeric;
 use rand::Rng;
 
+use crate::auth::request_auth::AuthContext;
 use crate::error::GENERIC_BAD_REQUEST;
-use crate::realtime::client::{Client, Delivery, Message};
+use crate::realtime::client::{AuthMismatch, Client, Delivery, Message, Sequence};
 use crate::realtime::dispatch::Job;
 use crate::realtime::sse::EventStream;
 use crate::state::SchemaCell;
@@ -59,6 +61,8 @@ pub const CLIENT_ID_LENGTH: usize = 40;
 pub struct Registry {
     clients: RwLock<HashMap<String, Arc<Client>>>,
     count: AtomicUsize,
+    /// Orders published events and client state changes.
+    pub sequence: Sequence,
 }
 
 impl Registry {
@@ -135,7 +139,8 @@ fn new_client_id() -> String {
 /// The realtime hub of one server process.
 pub struct Realtime {
     registry: Arc<Registry>,
-    jobs: mpsc::Sender<Job>,
+    /// Held while an event is numbered and queued, so the queue is in number order.
+    jobs: Mutex<mpsc::Sender<Job>>,
     schema: Arc<SchemaCell>,
 }
 
@@ -155,7 +160,7 @@ impl Realtime {
         }
         Realtime {
             registry,
-            jobs,
+            jobs: Mutex::new(jobs),
             schema,
         }
     }
@@ -180,6 +185,68 @@ impl Realtime {
     /// The connected client with this id.
     pub fn client(&self, id: &str) -> Option<Arc<Client>> {
         self.registry.get(id)
+    }
+
+    /// Replaces the subscriptions of `client` and binds it to `auth` (see
+    /// [`Client::resubscribe`]); events published from now on see them.
+    pub fn subscribe(
+        &self,
+        client: &Client,
+        auth: Option<AuthContext>,
+        names: &[String],
+    ) -> Result<(), AuthMismatch> {
+        client.resubscribe(&self.registry.sequence, auth, names)
+    }
+
+    /// Numbers and queues an event, or queues judged deletes, bringing the stored auth of
+    /// clients authenticated as a changed record up to date. As PocketBase does, an update of
+    /// the auth record is judged with the refreshed auth (so a password change, which drops
+    /// it, is not sent to the rule `id = @request.auth.id`), while a delete is judged with the
+    /// auth as it was (the record's own delete still reaches it).
+    fn queue(&self, event: Option<RecordEvent>, judged: Option<Job>) {
+        let jobs = self.jobs.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(event) = event {
+            if event.action == RecordAction::Update {
+                self.refresh_auth(&event);
+            }
+            let number = self.registry.sequence.next();
+            if event.action == RecordAction::Delete {
+                self.refresh_auth(&event);
+            }
+            // Fails only when the dispatcher thread is gone; then nobody can be told anyway.
+            let _ = jobs.send(Job::Event { number, event });
+        }
+        if let Some(Job::Judged { messages, events }) = judged {
+            for event in &events {
+                self.refresh_auth(event);
+            }
+            let _ = jobs.send(Job::Judged { messages, events });
+        }
+    }
+
+    /// Updates or drops the stored auth of clients authenticated as the record of `event`.
+    fn refresh_auth(&self, event: &RecordEvent) {
+        let record = match event.action {
+            RecordAction::Create => return,
+            RecordAction::Update => Some(&event.record),
+            RecordAction::Delete => None,
+        };
+        let is_auth = self
+            .schema
+            .get()
+            .find_ref(&event.record.collection_id)
+            .is_some_and(pb_core::Collection::is_auth);
+        if !is_auth {
+            return;
+        }
+        for client in self.registry.all() {
+            client.refresh_auth(
+                &self.registry.sequence,
+                &event.record.collection_id,
+                event.record.id(),
+                record,
+            );
+        }
     }
 
     /// Sends `data` as event `topic` to client `client_id` if it subscribed to `topic`
@@ -217,8 +284,7 @@ impl Broker for Realtime {
         if self.registry.is_empty() {
             return;
         }
-        // Fails only when the dispatcher thread is gone; then nobody can be told anyway.
-        let _ = self.jobs.send(Job::Event(event));
+        self.queue(Some(event), None);
     }
 }
 
@@ -244,7 +310,7 @@ impl Realtime {
             };
         }
         let schema = self.schema.get();
-        let clients = dispatch::subscribed_clients(&self.registry);
+        let clients = dispatch::subscribed_clients(&self.registry, None);
         let events: Vec<RecordEvent> = outcome
             .deleted
             .into_iter()
@@ -276,8 +342,8 @@ impl Realtime {
         for record in pending.updated {
             self.publish(RecordEvent::updated(record));
         }
-        if let Some(judged) = pending.judged {
-            let _ = self.jobs.send(judged);
+        if pending.judged.is_some() {
+            self.queue(None, pending.judged);
         }
     }
 }

@@ -150,7 +150,9 @@ fn with_other_literals(expr: &Expr, counter: &mut usize) -> Expr {
 /// backslash before them, PocketBase's way, which skips the character right after an escaped
 /// one (`b__` → `%b_\_%`), so compare without them.
 fn unescaped(text: &str) -> String {
-    text.chars().filter(|character| *character != '\\').collect()
+    text.chars()
+        .filter(|character| *character != '\\')
+        .collect()
 }
 
 fn assert_bound(input: &str, literals: &[String], fragment: &SqlFragment) {

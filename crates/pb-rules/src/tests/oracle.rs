@@ -348,3 +348,17 @@ fn replays_the_reference_server() {
         failures.join("\n")
     );
 }
+
+/// Not recorded (the recordings have no sorts by users): the answer follows from `profiles`'
+/// list rule `owner = @request.auth.id`, and the e2e differential test
+/// (`tests/tests/e2e/filter_differential.rs`) checks the same against PocketBase. A sort's
+/// joined collections have their list rules applied for the requester, not for a guest.
+#[test]
+fn sort_joins_apply_list_rules_for_the_requester() {
+    let oracle = load();
+    let mut db = open_db();
+    let case = serde_json::json!({"kind": "list", "who": "al", "coll": "posts", "sort": "profile.bio,title"});
+    let (status, labels) = replay_list(&oracle, &mut db, &case);
+    assert_eq!(status, 200);
+    assert_eq!(labels, ["Gamma ray", "it's 50%", "<empty>", "Alpha"]);
+}

@@ -52,7 +52,7 @@ pub async fn handle(
     let auth = match token {
         None => None,
         Some(token) => {
-            let state = Arc::clone(&state.into_inner());
+            let state = Arc::clone(&state);
             run_blocking(move || {
                 txn::read(state.store.as_ref(), GENERIC_BAD_REQUEST, |tx| {
                     Ok(authenticate(tx, &state.schema(), &token)?)
@@ -61,8 +61,9 @@ pub async fn handle(
             .await?
         }
     };
-    client
-        .resubscribe(auth, &form.subscriptions)
+    state
+        .realtime
+        .subscribe(&client, auth, &form.subscriptions)
         .map_err(|_mismatch| {
             ApiError::new(
                 StatusCode::FORBIDDEN,

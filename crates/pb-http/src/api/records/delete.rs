@@ -38,9 +38,9 @@ pub async fn handle(
             let files = files_of_deleted(&state, tx, &context.schema, &outcome.deleted)?;
             Ok((state.realtime.prepare_cascade(store, outcome), files))
         })?;
+        state.realtime.publish_cascade(pending);
         // The files of deleted records (cascades included) go once the delete has committed.
         files.committed_all();
-        state.realtime.publish_cascade(pending);
         Ok(())
     })
     .await?;

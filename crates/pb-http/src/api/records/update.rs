@@ -81,6 +81,7 @@ pub async fn handle(
                 return Err(error);
             }
         };
+        state.broker.publish(RecordEvent::updated(updated.after));
         // Replaced and removed files go only now that the record no longer names them.
         if let Some(files) = files {
             staged.use_store(files);
@@ -93,7 +94,6 @@ pub async fn handle(
             &updated.files.uploads,
         );
         staged.committed(&used);
-        state.broker.publish(RecordEvent::updated(updated.after));
         Ok(body)
     })
     .await?;
