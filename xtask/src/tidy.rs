@@ -25,6 +25,10 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
             "actix-*",
             "tokio*",
             "libsqlite3-sys",
+            // Storage, mail and image work are I/O: they live in the HTTP layer.
+            "object_store",
+            "lettre",
+            "image",
             "pb-rules",
             "pb-store",
             "pb-http",
