@@ -1,6 +1,7 @@
 //! Password hashes. New hashes are argon2id with the argon2 crate's default parameters
 //! (19 MiB memory, 2 passes, 1 lane: OWASP's baseline); bcrypt hashes found in PocketBase data
-//! dirs still verify, and the auth endpoint upgrades them after a successful login.
+//! dirs still verify, and the auth endpoint upgrades them after a successful login. The work runs
+//! on the few threads of [`super::hashing_pool`], which bounds its memory.
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
@@ -17,31 +18,43 @@ pub fn is_legacy_hash(hash: &str) -> bool {
 
 impl pb_core::ports::PasswordHasher for Hasher {
     fn hash(&self, password: &str) -> String {
-        let salt = SaltString::generate(&mut OsRng);
-        match Argon2::default().hash_password(password.as_bytes(), &salt) {
-            Ok(hash) => hash.to_string(),
-            Err(error) => {
-                // Only reachable with absurd inputs (password longer than u32::MAX bytes); an
-                // empty hash verifies against nothing, so the account is locked, not open.
-                tracing::error!(%error, "argon2 hashing failed");
-                String::new()
-            }
-        }
+        let password = password.to_string();
+        super::hashing_pool::run(move || hash_now(&password))
     }
 
     fn verify(&self, password: &str, hash: &str) -> bool {
         if hash.is_empty() {
             return false;
         }
-        if is_legacy_hash(hash) {
-            return bcrypt::verify(password, hash).unwrap_or(false);
+        let (password, hash) = (password.to_string(), hash.to_string());
+        super::hashing_pool::run(move || verify_now(&password, &hash))
+    }
+}
+
+/// A new argon2id hash, computed on the calling thread.
+fn hash_now(password: &str) -> String {
+    let salt = SaltString::generate(&mut OsRng);
+    match Argon2::default().hash_password(password.as_bytes(), &salt) {
+        Ok(hash) => hash.to_string(),
+        Err(error) => {
+            // Only reachable with absurd inputs (password longer than u32::MAX bytes); an
+            // empty hash verifies against nothing, so the account is locked, not open.
+            tracing::error!(%error, "argon2 hashing failed");
+            String::new()
         }
-        match PasswordHash::new(hash) {
-            Ok(parsed) => Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok(),
-            Err(_) => false,
-        }
+    }
+}
+
+/// Checks `password` against a bcrypt or argon2 `hash`, on the calling thread.
+fn verify_now(password: &str, hash: &str) -> bool {
+    if is_legacy_hash(hash) {
+        return bcrypt::verify(password, hash).unwrap_or(false);
+    }
+    match PasswordHash::new(hash) {
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
     }
 }
 
