@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
 
 use super::save;
-use crate::api::superuser::require_superuser;
+use crate::api::superuser::ensure_superuser;
 use crate::auth::request_auth::bearer_token;
 use crate::blocking::run_blocking;
 use crate::body::read_object;
@@ -23,17 +23,7 @@ pub async fn handle(
 ) -> ApiResult<HttpResponse> {
     let token = bearer_token(&request);
     let state = Arc::clone(&state.into_inner());
-    {
-        let state = Arc::clone(&state);
-        let token = token.clone();
-        run_blocking(move || {
-            txn::read(state.store.as_ref(), "", |tx| {
-                require_superuser(tx, &state.schema(), token.as_deref())?;
-                Ok(())
-            })
-        })
-        .await?;
-    }
+    ensure_superuser(&state, token.clone()).await?;
     let body = Value::Object(read_object(&request, payload).await.map_err(|error| {
         error.reword_malformed("Failed to load the collection type data due to invalid formatting.")
     })?);
