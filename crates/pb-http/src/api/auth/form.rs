@@ -49,6 +49,20 @@ pub fn is_email(email: &str) -> bool {
             .is_some_and(|(_, domain)| domain.contains('.') && !domain.ends_with('.'))
 }
 
+/// Reads a `{email}` form (request-verification, request-password-reset, request-otp): the
+/// body as read, then the email checked with [`check_email`]; errors in PocketBase's shape.
+pub fn email_form(body: Result<Map<String, Value>, ApiError>) -> Result<String, ApiError> {
+    let input = body.map_err(|error| error.reword_malformed(LOAD_FAILED))?;
+    let email = text(&input, "email")?;
+    if let Some(error) = check_email(&email) {
+        return Err(ApiError::validation(
+            INVALID_FORM,
+            &pb_core::ValidationErrors::single("email", error),
+        ));
+    }
+    Ok(email)
+}
+
 /// The checks of an `email` form key: required, 1..255 characters, email syntax.
 pub fn check_email(email: &str) -> Option<FieldError> {
     required(email)

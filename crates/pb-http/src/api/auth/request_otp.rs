@@ -7,10 +7,9 @@ use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use pb_core::ValidationErrors;
 use serde_json::json;
 
-use super::form::{check_email, text, INVALID_FORM, LOAD_FAILED};
+use super::form::email_form;
 use super::{auth_collection, find_by_email};
 use crate::auth::emails::otp_message;
 use crate::auth::mail::{send_in_background, MailSettings};
@@ -46,14 +45,7 @@ pub async fn handle(
         if !options.otp.enabled {
             return Err(otp_disabled());
         }
-        let input = body.map_err(|error| error.reword_malformed(LOAD_FAILED))?;
-        let email = text(&input, "email")?;
-        if let Some(error) = check_email(&email) {
-            return Err(ApiError::validation(
-                INVALID_FORM,
-                &ValidationErrors::single("email", error),
-            ));
-        }
+        let email = email_form(body)?;
         let otps = system_collection(&schema, OTPS)?;
         let password = generate_password(options.otp.length);
         let password_hash = hash_password(&password);

@@ -6,9 +6,8 @@
 use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use pb_core::ValidationErrors;
 
-use super::form::{check_email, text, INVALID_FORM, LOAD_FAILED};
+use super::form::email_form;
 use super::{auth_collection, find_by_email};
 use crate::auth::emails::verification_message;
 use crate::auth::mail::{send_in_background, MailSettings};
@@ -38,14 +37,7 @@ pub async fn handle(
         if collection.name == pb_core::system::SUPERUSERS {
             return Err(superusers_are_verified());
         }
-        let input = body.map_err(|error| error.reword_malformed(LOAD_FAILED))?;
-        let email = text(&input, "email")?;
-        if let Some(error) = check_email(&email) {
-            return Err(ApiError::validation(
-                INVALID_FORM,
-                &ValidationErrors::single("email", error),
-            ));
-        }
+        let email = email_form(body)?;
         let (record, settings) = txn::read(state.store.as_ref(), "", |tx| {
             Ok((
                 find_by_email(tx, &collection, &email)?,

@@ -10,7 +10,7 @@ use crate::api::superuser::ensure_superuser;
 use crate::auth::request_auth::bearer_token;
 use crate::blocking::run_blocking;
 use crate::body::read_object;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::txn;
 
@@ -33,14 +33,7 @@ pub async fn handle(
             let existing = tx.collections()?;
             save::make_generated_id_unique(&mut collection, &body, &existing);
             save::check(&collection, None, &existing)?;
-            save::store(tx, &collection, None)?;
-            let all = tx.collections()?;
-            let saved = all
-                .iter()
-                .find(|c| c.id == collection.id)
-                .cloned()
-                .ok_or_else(ApiError::internal)?;
-            Ok((saved, all))
+            save::store_and_reload(tx, &collection, None)
         })?;
         state.replace_schema(all);
         Ok(saved.to_api_json())

@@ -159,6 +159,24 @@ fn rules_of(collection: &Collection) -> Vec<(&'static str, Option<String>)> {
     rules
 }
 
+/// Stores a new or changed collection, then reads every collection back: the saved one as
+/// the store keeps it (a view's inferred fields included) and the whole list for the new schema
+/// snapshot.
+pub fn store_and_reload(
+    tx: &mut dyn StoreTx,
+    collection: &Collection,
+    old: Option<&Collection>,
+) -> Result<(Collection, Vec<Collection>), Failure> {
+    store(tx, collection, old)?;
+    let all = tx.collections()?;
+    let saved = all
+        .iter()
+        .find(|other| other.id == collection.id)
+        .cloned()
+        .ok_or_else(ApiError::internal)?;
+    Ok((saved, all))
+}
+
 /// Stores a new or changed collection inside the caller's transaction.
 pub fn store(
     tx: &mut dyn StoreTx,

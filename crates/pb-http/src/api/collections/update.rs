@@ -41,14 +41,7 @@ pub async fn handle(
                 .ok_or_else(ApiError::not_found)?;
             let collection = save::build(&body, Some(&old), FAILED)?;
             save::check(&collection, Some(&old), &existing)?;
-            save::store(tx, &collection, Some(&old))?;
-            let all = tx.collections()?;
-            let saved = all
-                .iter()
-                .find(|c| c.id == collection.id)
-                .cloned()
-                .ok_or_else(ApiError::internal)?;
-            Ok((saved, all))
+            save::store_and_reload(tx, &collection, Some(&old))
         })?;
         state.replace_schema(all);
         Ok(saved.to_api_json())
