@@ -30,6 +30,7 @@ pub(crate) mod errors;
 mod files;
 pub(crate) mod generate;
 mod modifiers;
+mod patterns;
 mod syntax;
 
 pub(crate) use checks::{check_text, DEFAULT_PASSWORD_MAX};

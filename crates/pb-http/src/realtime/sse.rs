@@ -28,9 +28,22 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 /// No stream lives longer than this (PocketBase: 30 minutes).
 pub const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
 
+/// Queued messages written as one chunk at most (when more are waiting, the rest follow in
+/// the next chunk).
+const COALESCE_BYTES: usize = 64 * 1024;
+
 /// One SSE message.
 pub fn frame(client_id: &str, event: &str, data: &[u8]) -> Bytes {
-    let mut bytes = Vec::with_capacity(client_id.len() + event.len() + data.len() + 20);
+    let mut bytes = Vec::with_capacity(frame_len(client_id, event, data));
+    append_frame(&mut bytes, client_id, event, data);
+    Bytes::from(bytes)
+}
+
+fn frame_len(client_id: &str, event: &str, data: &[u8]) -> usize {
+    client_id.len() + event.len() + data.len() + 20
+}
+
+fn append_frame(bytes: &mut Vec<u8>, client_id: &str, event: &str, data: &[u8]) {
     bytes.extend_from_slice(b"id:");
     bytes.extend_from_slice(client_id.as_bytes());
     bytes.extend_from_slice(b"\nevent:");
@@ -38,7 +51,6 @@ pub fn frame(client_id: &str, event: &str, data: &[u8]) -> Bytes {
     bytes.extend_from_slice(b"\ndata:");
     bytes.extend_from_slice(data);
     bytes.extend_from_slice(b"\n\n");
-    Bytes::from(bytes)
 }
 
 /// The event stream of one client.
@@ -70,6 +82,24 @@ impl EventStream {
     }
 }
 
+impl EventStream {
+    /// `first` and whatever else is already queued (up to [`COALESCE_BYTES`]) as one chunk:
+    /// under load a client gets one write for many events instead of one each, which is most
+    /// of the cost of fanning an event out to many clients.
+    fn coalesce(&mut self, first: Message) -> Bytes {
+        let id = &self.client.id;
+        let mut bytes = Vec::with_capacity(frame_len(id, &first.event, &first.data));
+        append_frame(&mut bytes, id, &first.event, &first.data);
+        while bytes.len() < COALESCE_BYTES {
+            match self.receiver.try_recv() {
+                Ok(message) => append_frame(&mut bytes, id, &message.event, &message.data),
+                Err(_) => break,
+            }
+        }
+        Bytes::from(bytes)
+    }
+}
+
 impl Stream for EventStream {
     type Item = Result<Bytes, Infallible>;
 
@@ -84,8 +114,7 @@ impl Stream for EventStream {
         match this.receiver.poll_recv(cx) {
             Poll::Ready(Some(message)) => {
                 this.idle.as_mut().reset(Instant::now() + IDLE_TIMEOUT);
-                let bytes = frame(&this.client.id, &message.event, &message.data);
-                return Poll::Ready(Some(Ok(bytes)));
+                return Poll::Ready(Some(Ok(this.coalesce(message))));
             }
             Poll::Ready(None) => return Poll::Ready(None),
             Poll::Pending => {}

@@ -4,7 +4,6 @@
 //! Every field is checked on every write, changed or not, as PocketBase does; relation targets and
 //! uniqueness are the caller's lookups and are not checked here.
 
-use regex::Regex;
 use serde_json::{json, Value};
 
 use crate::error::FieldError;
@@ -139,7 +138,7 @@ fn check_custom_primary_key(id: &str) -> Option<FieldError> {
 
 /// Whether `text` matches a user pattern; a pattern that does not compile matches nothing.
 fn matches_pattern(pattern: &str, text: &str) -> bool {
-    Regex::new(pattern).is_ok_and(|regex| regex.is_match(text))
+    super::patterns::matches(pattern, text)
 }
 
 fn check_editor(options: &EditorOptions, html: &str) -> Option<FieldError> {
