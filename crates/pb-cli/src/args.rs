@@ -60,4 +60,9 @@ pub(crate) enum SuperuserCommand {
     Update { email: String, password: String },
     /// Deletes a superuser.
     Delete { email: String },
+    /// Replaces the superuser IPs whitelist (IPs or CIDR subnets); none clears it.
+    Ips { ips: Vec<String> },
+    /// Creates a one-time password for a superuser (OTP auth must be enabled for
+    /// `_superusers`) and prints it.
+    Otp { email: String },
 }

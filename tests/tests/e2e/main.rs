@@ -28,4 +28,5 @@ mod realtime;
 mod records;
 mod serve;
 mod settings;
+mod superuser_cli;
 mod superusers_auth;

@@ -1,8 +1,10 @@
-//! `pb superuser create|upsert|update|delete`: manages `_superusers` records straight through
-//! the store, with the same validation the API applies.
+//! `pb superuser create|upsert|update|delete|ips|otp`: manages `_superusers` records (and the
+//! superuser IPs whitelist) straight through the store, with the same validation the API
+//! applies.
 
 use anyhow::{anyhow, Context};
 use pb_core::ports::{write_with, SqlValue, Store};
+use pb_core::settings::{self, SETTINGS_KEY};
 use pb_core::validate::record::{prepare_create, prepare_update, Actor};
 use pb_core::{CoreError, Record};
 use serde_json::{json, Map, Value};
@@ -28,6 +30,17 @@ pub(crate) fn run(global: &GlobalArgs, command: SuperuserCommand) -> anyhow::Res
         SuperuserCommand::Delete { email } => {
             delete(&store, &email)?;
             println!("Successfully deleted superuser \"{email}\"!");
+        }
+        SuperuserCommand::Ips { ips } => {
+            set_ips(&store, &ips)?;
+            print_ips(&ips);
+        }
+        SuperuserCommand::Otp { email } => {
+            let otp = create_otp(&store, &email)?;
+            println!("Successfully created OTP for superuser \"{email}\":");
+            println!("├─ Id:    {}", otp.id);
+            println!("├─ Pass:  {}", otp.password);
+            println!("└─ Valid: {}s", otp.duration);
         }
     }
     Ok(())
@@ -102,6 +115,108 @@ fn delete(store: &dyn Store, email: &str) -> anyhow::Result<()> {
         Ok(())
     })
     .map_err(|error| describe(error, email))
+}
+
+/// Replaces `superuserIPs` in the stored settings, validated as the settings API does.
+fn set_ips(store: &dyn Store, ips: &[String]) -> anyhow::Result<()> {
+    write_with(store, |tx| {
+        let stored = tx
+            .get_param(SETTINGS_KEY)?
+            .unwrap_or_else(settings::defaults);
+        let updated = settings::apply_patch(&stored, &json!({ "superuserIPs": ips }));
+        settings::validate(&updated).map_err(CoreError::Validation)?;
+        tx.set_param(SETTINGS_KEY, &updated)?;
+        Ok(())
+    })
+    .map_err(|error| match error {
+        CoreError::Validation(errors) => {
+            let problems: Vec<String> = errors.to_json()["superuserIPs"]
+                .as_object()
+                .map(|by_index| {
+                    by_index
+                        .iter()
+                        .map(|(index, error)| {
+                            let message = error["message"].as_str().unwrap_or("invalid");
+                            format!("{index}: {}", message.to_lowercase())
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            anyhow!("superuserIPs: ({}).", problems.join("; "))
+        }
+        other => describe(other, ""),
+    })
+}
+
+fn print_ips(ips: &[String]) {
+    if ips.is_empty() {
+        println!("Successfully cleared SuperuserIPs setting!");
+        return;
+    }
+    println!("Successfully updated SuperuserIPs setting:");
+    for (index, ip) in ips.iter().enumerate() {
+        let branch = if index + 1 == ips.len() {
+            "└─"
+        } else {
+            "├─"
+        };
+        println!("{branch} {ip}");
+    }
+}
+
+/// A new OTP: its `_otps` id, the password itself, and how long it stays valid (seconds).
+struct NewOtp {
+    id: String,
+    password: String,
+    duration: i64,
+}
+
+fn create_otp(store: &dyn Store, email: &str) -> anyhow::Result<NewOtp> {
+    let now = pb_core::datetime::now();
+    // Hashing is slow on purpose: done before the write transaction, as the API does.
+    let prepared = pb_core::ports::read_with(store, |tx| {
+        let (collection, existing) = find_superuser(tx, email)?;
+        Ok((collection, existing))
+    })
+    .map_err(|error| describe(error, email))?;
+    let (collection, Some(record)) = prepared else {
+        return Err(anyhow!("superuser with email \"{email}\" doesn't exist"));
+    };
+    let otp_options = collection
+        .auth
+        .as_ref()
+        .map(|auth| auth.otp.clone())
+        .unwrap_or_default();
+    if !otp_options.enabled {
+        return Err(anyhow!(
+            "OTP auth is not enabled for the {} collection",
+            collection.name
+        ));
+    }
+    let password = pb_http::auth::otp::generate_password(otp_options.length);
+    let hash = pb_http::auth::otp::hash_password(&password);
+    let row = write_with(store, |tx| {
+        let otps = tx
+            .collections()?
+            .into_iter()
+            .find(|candidate| candidate.name == pb_http::auth::refs::OTPS)
+            .ok_or(CoreError::NotFound)?;
+        Ok(pb_http::auth::otp::insert_otp(
+            tx,
+            &otps,
+            &collection,
+            &record,
+            &hash,
+            "",
+            &now,
+        )?)
+    })
+    .map_err(|error| describe(error, email))?;
+    Ok(NewOtp {
+        id: row.id().to_string(),
+        password,
+        duration: otp_options.duration,
+    })
 }
 
 fn describe(error: CoreError, email: &str) -> anyhow::Error {

@@ -66,6 +66,10 @@ pub fn validate(settings: &Value) -> Result<(), ValidationErrors> {
     }
     errors.nest("logs", logs);
     errors.nest("rateLimits", validate_rate_limits(&settings["rateLimits"]));
+    errors.nest(
+        "superuserIPs",
+        super::superuser_ips::validate_superuser_ips(settings),
+    );
     errors.into_result()
 }
 
