@@ -9,8 +9,12 @@
 //!
 //! ```text
 //! cargo run --release -p pb-e2e --bin fanout_load -- --bin target/release/pb \
-//!     [--subscribers 500] [--seconds 10] [--rounds 3] [--writers 4] [--rate 0] [--server-cpus 0]
+//!     [--subscribers 500] [--seconds 10] [--rounds 3] [--writers 4] [--rate 0] \
+//!     [--topic posts/*] [--server-cpus 0]
 //! ```
+//!
+//! `--topic quiet/*` subscribes to a collection nobody writes (listeners that cost nothing to
+//! judge); the default `posts/*` sends every create to every subscriber.
 //!
 //! `--rate` paces the creates (per second, over all writers: an open-loop load such as an app
 //! makes); 0 runs each writer back to back (the server's saturation point).
@@ -39,6 +43,9 @@ struct Options {
     writers: usize,
     /// Creates per second over all writers; 0: each writer as fast as it can (closed loop).
     rate: u64,
+    /// What the subscribers subscribe to: `posts/*` (every create reaches every subscriber) or
+    /// e.g. `quiet/*` (a collection nobody writes: subscribers that only listen).
+    topic: String,
     server_cpus: Option<String>,
 }
 
@@ -89,6 +96,7 @@ fn parse_options() -> Result<Options, String> {
         rounds: 3,
         writers: 4,
         rate: 0,
+        topic: "posts/*".to_string(),
         server_cpus: None,
     };
     let mut args = std::env::args().skip(1);
@@ -101,6 +109,7 @@ fn parse_options() -> Result<Options, String> {
             "--rounds" => options.rounds = number(&value()?)?,
             "--writers" => options.writers = number(&value()?)?,
             "--rate" => options.rate = number(&value()?)? as u64,
+            "--topic" => options.topic = value()?,
             "--server-cpus" => options.server_cpus = Some(value()?),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -172,12 +181,13 @@ fn summarise(results: &[RunResult], subscribers: usize) {
 fn run_once(options: &Options, subscribers: usize) -> RunResult {
     let server = LoadServer::start(options);
     let token = server.superuser_token();
-    server.create_collection(&token);
+    server.create_collections(&token);
 
     let delivered = Arc::new(AtomicU64::new(0));
     let stop_listening = Arc::new(AtomicBool::new(false));
     let listeners = spawn_listeners(
         &server.address,
+        &options.topic,
         subscribers,
         Arc::clone(&delivered),
         Arc::clone(&stop_listening),
@@ -220,7 +230,11 @@ fn run_once(options: &Options, subscribers: usize) -> RunResult {
     };
     let (p50_ms, p99_ms) = (percentile(0.50), percentile(0.99));
 
-    let expected = creates * subscribers as u64;
+    let expected = if options.topic.starts_with("posts/") {
+        creates * subscribers as u64
+    } else {
+        0
+    };
     let drain_deadline = Instant::now() + Duration::from_secs(30);
     while delivered.load(Ordering::SeqCst) < expected && Instant::now() < drain_deadline {
         thread::sleep(Duration::from_millis(20));
@@ -302,12 +316,14 @@ impl WriterLoad {
 /// Returns once all of them are subscribed; the thread goes on counting.
 fn spawn_listeners(
     address: &str,
+    topic: &str,
     count: usize,
     delivered: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
 ) -> thread::JoinHandle<()> {
     let (subscribed_sender, subscribed) = std::sync::mpsc::channel::<()>();
     let address = address.to_string();
+    let topic = topic.to_string();
     let handle = thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -317,11 +333,12 @@ fn spawn_listeners(
             let tasks: Vec<_> = (0..count)
                 .map(|_| {
                     let address = address.clone();
+                    let topic = topic.clone();
                     let delivered = Arc::clone(&delivered);
                     let stop = Arc::clone(&stop);
                     let subscribed = subscribed_sender.clone();
                     tokio::spawn(async move {
-                        listen(&address, &delivered, &stop, subscribed).await;
+                        listen(&address, &topic, &delivered, &stop, subscribed).await;
                     })
                 })
                 .collect();
@@ -340,6 +357,7 @@ fn spawn_listeners(
 
 async fn listen(
     address: &str,
+    topic: &str,
     delivered: &AtomicU64,
     stop: &AtomicBool,
     subscribed: std::sync::mpsc::Sender<()>,
@@ -367,7 +385,7 @@ async fn listen(
             break id;
         }
     };
-    subscribe(address, &client_id).await;
+    subscribe(address, topic, &client_id).await;
     let _ = subscribed.send(());
 
     let finder = memchr::memmem::Finder::new(b"event:posts");
@@ -404,9 +422,9 @@ fn client_id_in(seen: &[u8]) -> Option<String> {
 }
 
 /// `POST /api/realtime` on its own connection.
-async fn subscribe(address: &str, client_id: &str) {
+async fn subscribe(address: &str, topic: &str, client_id: &str) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let body = json!({"clientId": client_id, "subscriptions": ["posts/*"]}).to_string();
+    let body = json!({"clientId": client_id, "subscriptions": [topic]}).to_string();
     let request = format!(
         "POST /api/realtime HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
@@ -519,9 +537,15 @@ impl LoadServer {
             .unwrap_or_else(|| fail("no token in the login answer"))
     }
 
-    fn create_collection(&self, token: &str) {
+    fn create_collections(&self, token: &str) {
+        for name in ["posts", "quiet"] {
+            self.create_collection(token, name);
+        }
+    }
+
+    fn create_collection(&self, token: &str, name: &str) {
         let body = json!({
-            "name": "posts",
+            "name": name,
             "type": "base",
             "listRule": "",
             "viewRule": "",

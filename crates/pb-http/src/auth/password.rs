@@ -1,11 +1,25 @@
 //! Password hashes. New hashes are argon2id with the argon2 crate's default parameters
 //! (19 MiB memory, 2 passes, 1 lane: OWASP's baseline); bcrypt hashes found in PocketBase data
 //! dirs still verify, and the auth endpoint upgrades them after a successful login. The work runs
-//! on the few threads of [`super::hashing_pool`], which bounds its memory.
+//! on the few threads of [`super::hashing_pool`], each reusing one buffer of argon2 work memory,
+//! which bounds its memory.
+
+use std::cell::RefCell;
 
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
-use argon2::Argon2;
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+
+/// Work memory kept per hashing thread only up to this many 1 KiB blocks (64 MiB); a stored
+/// hash asking for more gets a buffer of its own, freed after use.
+const MAX_KEPT_BLOCKS: usize = 64 * 1024;
+
+thread_local! {
+    /// The argon2 work memory of this thread, reused by every hash it computes: allocating
+    /// 19 MiB per hash leaves the allocator holding several such blocks per thread (peak RSS
+    /// several times the pool's real need).
+    static WORK_MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
 
 /// argon2id for new hashes, bcrypt or argon2 for verification.
 #[derive(Debug, Clone, Copy, Default)]
@@ -31,18 +45,71 @@ impl pb_core::ports::PasswordHasher for Hasher {
     }
 }
 
-/// A new argon2id hash, computed on the calling thread.
+/// A new argon2id hash (the crate's default parameters), computed on the calling thread.
 fn hash_now(password: &str) -> String {
     let salt = SaltString::generate(&mut OsRng);
-    match Argon2::default().hash_password(password.as_bytes(), &salt) {
-        Ok(hash) => hash.to_string(),
-        Err(error) => {
-            // Only reachable with absurd inputs (password longer than u32::MAX bytes); an
-            // empty hash verifies against nothing, so the account is locked, not open.
-            tracing::error!(%error, "argon2 hashing failed");
-            String::new()
-        }
+    let hashed = argon2_phc(password, &salt);
+    hashed.unwrap_or_else(|error| {
+        // Only reachable with absurd inputs (password longer than u32::MAX bytes); an empty
+        // hash verifies against nothing, so the account is locked, not open.
+        tracing::error!(%error, "argon2 hashing failed");
+        String::new()
+    })
+}
+
+/// The PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) of `password` with `salt`.
+fn argon2_phc(password: &str, salt: &SaltString) -> Result<String, argon2::password_hash::Error> {
+    let params = Params::default();
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_bytes)?;
+    let mut output = vec![0u8; params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN)];
+    compute(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        params.clone(),
+        password,
+        salt_bytes,
+        &mut output,
+    )?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&output)?),
+    };
+    Ok(phc.to_string())
+}
+
+/// Runs argon2 into `output` with this thread's reused work memory.
+fn compute(
+    algorithm: Algorithm,
+    version: Version,
+    params: Params,
+    password: &str,
+    salt: &[u8],
+    output: &mut [u8],
+) -> Result<(), argon2::password_hash::Error> {
+    let blocks = params.block_count();
+    let argon2 = Argon2::new(algorithm, version, params);
+    if blocks > MAX_KEPT_BLOCKS {
+        let mut memory = vec![Block::default(); blocks];
+        argon2.hash_password_into_with_memory(password.as_bytes(), salt, output, &mut memory)?;
+        return Ok(());
     }
+    WORK_MEMORY.with(|memory| {
+        let mut memory = memory.borrow_mut();
+        if memory.len() < blocks {
+            memory.resize(blocks, Block::default());
+        }
+        argon2.hash_password_into_with_memory(
+            password.as_bytes(),
+            salt,
+            output,
+            &mut memory[..blocks],
+        )?;
+        Ok(())
+    })
 }
 
 /// Checks `password` against a bcrypt or argon2 `hash`, on the calling thread.
@@ -50,12 +117,39 @@ fn verify_now(password: &str, hash: &str) -> bool {
     if is_legacy_hash(hash) {
         return bcrypt::verify(password, hash).unwrap_or(false);
     }
-    match PasswordHash::new(hash) {
-        Ok(parsed) => Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
-        Err(_) => false,
-    }
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    argon2_matches(password, &parsed).unwrap_or(false)
+}
+
+/// Recomputes an argon2 PHC hash with its own algorithm, version, parameters and salt, and
+/// compares the outputs (`Output`'s equality is constant-time).
+fn argon2_matches(
+    password: &str,
+    parsed: &PasswordHash<'_>,
+) -> Result<bool, argon2::password_hash::Error> {
+    let algorithm = Algorithm::try_from(parsed.algorithm)?;
+    let version = Version::try_from(parsed.version.unwrap_or(Version::V0x13.into()))?;
+    let expected = parsed.hash.ok_or(argon2::password_hash::Error::Password)?;
+    let salt = parsed
+        .salt
+        .ok_or(argon2::password_hash::Error::SaltInvalid(
+            argon2::password_hash::errors::InvalidValue::Malformed,
+        ))?;
+    let params = Params::try_from(parsed)?;
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_bytes)?;
+    let mut output = vec![0u8; expected.len()];
+    compute(
+        algorithm,
+        version,
+        params,
+        password,
+        salt_bytes,
+        &mut output,
+    )?;
+    Ok(Output::new(&output)? == expected)
 }
 
 #[cfg(test)]
@@ -71,6 +165,36 @@ mod tests {
         assert!(Hasher.verify("secret-pass-123", &hash));
         assert!(!Hasher.verify("wrong", &hash));
         assert!(!Hasher.verify("anything", ""));
+    }
+
+    #[test]
+    fn hashes_match_the_argon2_crates_own_and_verify_its_hashes() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier};
+        let salt = SaltString::generate(&mut OsRng);
+        let ours = argon2_phc("secret-pass-123", &salt).unwrap();
+        let theirs = Argon2::default()
+            .hash_password(b"secret-pass-123", &salt)
+            .unwrap()
+            .to_string();
+        assert_eq!(ours, theirs);
+        assert!(Argon2::default()
+            .verify_password(b"secret-pass-123", &PasswordHash::new(&ours).unwrap())
+            .is_ok());
+        // Other parameters, algorithms and versions verify with their own settings.
+        let other = Argon2::new(
+            Algorithm::Argon2i,
+            Version::V0x10,
+            Params::new(1024, 3, 1, Some(16)).unwrap(),
+        )
+        .hash_password(b"pw", &salt)
+        .unwrap()
+        .to_string();
+        assert!(verify_now("pw", &other));
+        assert!(!verify_now("pw2", &other));
+        assert!(!verify_now(
+            "pw",
+            "$argon2id$v=19$m=19456,t=2,p=1$bm90YXNhbHQ"
+        ));
     }
 
     #[test]
