@@ -71,6 +71,9 @@ pub struct Sequence {
     last: AtomicU64,
     /// Every event numbered up to this one has been dispatched.
     dispatched: AtomicU64,
+    /// Bumped whenever a client's subscriptions change or a client leaves, so that the
+    /// dispatcher's [`InterestIndex`](crate::realtime::interest::InterestIndex) is rebuilt.
+    interest: AtomicU64,
 }
 
 impl Sequence {
@@ -82,6 +85,17 @@ impl Sequence {
     /// Records that event `number` (and every one before it) has been dispatched.
     pub fn dispatched(&self, number: u64) {
         self.dispatched.fetch_max(number, Ordering::AcqRel);
+    }
+
+    /// Marks the clients' subscriptions as changed. Called before the change is numbered, so
+    /// that any event numbered after it sees the new generation.
+    pub fn interest_changed(&self) {
+        self.interest.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The current generation of subscriptions.
+    pub fn interest_generation(&self) -> u64 {
+        self.interest.load(Ordering::SeqCst)
     }
 
     /// The smallest number an event still to be dispatched can have.
@@ -141,6 +155,23 @@ impl Client {
             .unwrap_or_default()
     }
 
+    /// The heads (part before `/`) of the topics of every version of this client's state
+    /// that is still kept, without repeats.
+    pub fn topic_heads(&self) -> Vec<Box<str>> {
+        let versions = lock(&self.versions);
+        let mut heads: Vec<Box<str>> = Vec::new();
+        for (_, state) in versions.iter() {
+            for subscription in state.subscriptions.iter() {
+                let topic = subscription.topic();
+                let head = topic.split_once('/').map_or(topic, |(head, _)| head);
+                if !heads.iter().any(|known| &**known == head) {
+                    heads.push(Box::from(head));
+                }
+            }
+        }
+        heads
+    }
+
     /// Replaces every subscription (an empty list unsubscribes from everything) and binds the
     /// client to `auth`. A client bound to one auth record cannot switch to another (or to
     /// none): that is a 403 in PocketBase, and the client must reconnect instead.
@@ -173,6 +204,7 @@ impl Client {
             auth: auth.map(Arc::new),
             subscriptions: subscriptions.into(),
         };
+        sequence.interest_changed();
         push_version(&mut versions, sequence, state);
         Ok(())
     }

@@ -99,34 +99,73 @@ impl Dispatcher {
                 }
                 continue;
             }
+            // The run of events up to the next judged job, each with its candidate clients;
+            // a run nobody listens to needs no read transaction at all.
+            let mut run = Vec::new();
+            while let Some(Job::Event { .. }) = jobs.peek() {
+                let Some(Job::Event { number, event }) = jobs.next() else {
+                    break;
+                };
+                let clients = clients_for_event(&self.registry, &schema, number, &event);
+                run.push((number, event, clients));
+            }
+            if run.iter().all(|(_, _, clients)| clients.is_empty()) {
+                for (number, _, _) in &run {
+                    self.registry.sequence.dispatched(*number);
+                }
+                continue;
+            }
+            let numbers: Vec<u64> = run.iter().map(|(number, _, _)| *number).collect();
             let result = txn::read(self.store.as_ref(), GENERIC_BAD_REQUEST, |tx| {
-                while let Some(Job::Event { .. }) = jobs.peek() {
-                    let Some(Job::Event { number, event }) = jobs.next() else {
-                        break;
-                    };
-                    let clients = subscribed_clients(&self.registry, Some(number));
-                    match messages_for(tx, &schema, &clients, &event) {
-                        Ok(messages) => {
-                            for (client, message) in messages {
-                                self.registry.deliver(&client, message);
+                for (number, event, clients) in &run {
+                    if !clients.is_empty() {
+                        match messages_for(tx, &schema, clients, event) {
+                            Ok(messages) => {
+                                for (client, message) in messages {
+                                    self.registry.deliver(&client, message);
+                                }
+                            }
+                            Err(failure) => {
+                                tracing::error!(?failure, "realtime event not delivered");
                             }
                         }
-                        Err(failure) => tracing::error!(?failure, "realtime event not delivered"),
                     }
-                    self.registry.sequence.dispatched(number);
+                    self.registry.sequence.dispatched(*number);
                 }
                 Ok(())
             });
             if let Err(error) = result {
                 tracing::error!(%error, "realtime events not delivered");
                 // Whatever the failed transaction did not reach is dropped too.
-                while let Some(Job::Event { number, .. }) = jobs.peek() {
-                    self.registry.sequence.dispatched(*number);
-                    jobs.next();
+                for number in numbers {
+                    self.registry.sequence.dispatched(number);
                 }
             }
         }
     }
+}
+
+/// The clients that may have subscribed to the collection of `event`, with a copy of their
+/// state as of its `number`.
+fn clients_for_event(
+    registry: &Registry,
+    schema: &Schema,
+    number: u64,
+    event: &RecordEvent,
+) -> Vec<(Arc<Client>, ClientState)> {
+    let Some(collection) = schema.find_ref(&event.record.collection_id) else {
+        return Vec::new();
+    };
+    registry
+        .interest
+        .candidates(registry, collection)
+        .into_iter()
+        .map(|client| {
+            let state = client.state_at(number);
+            (client, state)
+        })
+        .filter(|(_, state)| !state.subscriptions.is_empty())
+        .collect()
 }
 
 /// Every client with at least one subscription, with a copy of its state as of event

@@ -30,6 +30,7 @@
 
 pub mod client;
 pub mod dispatch;
+pub mod interest;
 pub mod sse;
 pub mod subscriptions;
 
@@ -63,6 +64,8 @@ pub struct Registry {
     count: AtomicUsize,
     /// Orders published events and client state changes.
     pub sequence: Sequence,
+    /// The clients subscribed to each collection, for the dispatcher.
+    pub interest: interest::InterestIndex,
 }
 
 impl Registry {
@@ -103,6 +106,7 @@ impl Registry {
             .is_some_and(|registered| Arc::ptr_eq(registered, client))
         {
             clients.remove(&client.id);
+            self.sequence.interest_changed();
         }
         self.count.store(clients.len(), Ordering::Release);
     }
