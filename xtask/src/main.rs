@@ -3,16 +3,18 @@
 //! * `tidy`: checks the architecture invariants that the compiler cannot see: forbidden
 //!   dependency edges between the crates, and a `//!` module doc at the top of every source file.
 //! * `dist`: builds the release `pb` binary and copies it to `target/dist/pb-<version>-<host>`.
+//! * `ui`: rebuilds the admin dashboard's committed assets (`ui/dist`) from `ui/src` (needs npm).
 
 mod dist;
 mod tidy;
+mod ui;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 
-const USAGE: &str = "usage: cargo xtask <tidy|dist>";
+const USAGE: &str = "usage: cargo xtask <tidy|dist|ui>";
 
 fn main() -> ExitCode {
     match run() {
@@ -30,6 +32,7 @@ fn run() -> Result<()> {
     match command.as_deref() {
         Some("tidy") => tidy::run(&root),
         Some("dist") => dist::run(&root),
+        Some("ui") => ui::run(&root),
         Some("-h" | "--help") => {
             println!("{USAGE}");
             Ok(())

@@ -5,6 +5,8 @@
 //! hands it an `Arc<dyn Store>` and it does every storage call on the blocking pool.
 
 pub mod access;
+#[cfg(feature = "ui")]
+pub mod admin_ui;
 pub mod api;
 pub mod auth;
 pub mod blocking;
@@ -13,6 +15,7 @@ pub mod error;
 pub mod expand;
 pub mod fields;
 pub mod files;
+pub mod installer;
 pub mod middleware;
 pub mod output;
 pub mod query;

@@ -133,6 +133,7 @@ pub fn apply_create(
     check_relations(tx, &context.schema, &plan.prepared.relation_checks)?;
     tx.insert_record(collection, record)
         .map_err(|error| unique_to_validation(collection, error))?;
+    crate::installer::forget_placeholder_after_create(tx, collection, record)?;
     if !record_in_reach(tx, collection, record.id(), &plan.access)? {
         return Err(ApiError::bad_request(CREATE_FAILED).into());
     }

@@ -9,6 +9,7 @@
 
 mod harness;
 
+mod admin_ui;
 mod auth_attacks;
 mod auth_email_flows;
 mod auth_methods;

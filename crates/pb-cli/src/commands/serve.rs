@@ -34,9 +34,25 @@ pub(crate) fn run(global: &GlobalArgs, serve: ServeArgs) -> anyhow::Result<()> {
         workers: None,
     };
     println!("Server started at http://{address}");
+    print_installer_link(&state, &format!("http://{address}"));
     actix_web::rt::System::new()
         .block_on(pb_http::serve(state, config))
         .context("the server stopped with an error")
+}
+
+/// While no superuser exists, prints the one-time dashboard link that creates the first one
+/// (see `pb_http::installer`); a failure to prepare it is logged, not fatal.
+fn print_installer_link(state: &pb_http::AppState, base_url: &str) {
+    match pb_http::installer::installer_token(state.store.as_ref()) {
+        Ok(Some(token)) => {
+            let link = pb_http::installer::installer_link(base_url, &token);
+            println!(
+                "\n(!) Launch the URL below in the browser to create your first superuser account:\n{link}\n(you can also create your first superuser by running: pb superuser upsert EMAIL PASS)\n"
+            );
+        }
+        Ok(None) => {}
+        Err(error) => tracing::error!(%error, "failed to prepare the installer link"),
+    }
 }
 
 fn resolve_address(http: &str) -> anyhow::Result<SocketAddr> {

@@ -100,6 +100,12 @@ fn save(store: &dyn Store, email: &str, password: &str, mode: Mode) -> anyhow::R
             None => {
                 let prepared = prepare_create(&collection, &input, &actor, &now)?;
                 tx.insert_record(&collection, &prepared.record)?;
+                // The first real superuser ends the first-run installer.
+                pb_http::installer::forget_placeholder_after_create(
+                    tx,
+                    &collection,
+                    &prepared.record,
+                )?;
                 Ok(())
             }
         }

@@ -15,6 +15,9 @@ use actix_web::web;
 
 /// Mounts every route.
 pub fn configure(config: &mut web::ServiceConfig) {
+    // The admin dashboard at /_/ (its own module; absent without the `ui` feature).
+    #[cfg(feature = "ui")]
+    config.configure(crate::admin_ui::configure);
     config
         .route("/api/health", web::get().to(health::handle))
         .route("/api/health", web::head().to(health::handle))
