@@ -46,6 +46,13 @@ pub(crate) struct ServeArgs {
     /// Allowed CORS origins (accepted for compatibility; any origin is allowed).
     #[arg(long, default_value = "*")]
     pub(crate) origins: String,
+    /// Expand every relation field of the records API's responses (nested, each collection at
+    /// most once per path), as if `?expand=` named them; the target's view rule still applies.
+    #[arg(long = "expand-all", overrides_with = "no_expand_all")]
+    pub(crate) expand_all: bool,
+    /// Responses stay PocketBase's: only `?expand=` expands (the default).
+    #[arg(long = "no-expand-all", overrides_with = "expand_all")]
+    pub(crate) no_expand_all: bool,
     /// Optional domain names (not supported: TLS is left to a reverse proxy).
     pub(crate) domains: Vec<String>,
 }

@@ -51,6 +51,49 @@ impl ExpandTree {
     pub fn is_empty(&self) -> bool {
         self.children.is_empty()
     }
+
+    /// Every relation field of `collection` and, below each, every relation field of its
+    /// target, down to six levels (`pb serve --expand-all`). A collection already on the path
+    /// is not entered again, so `a -> b -> a` stops at `b` and self-relations are not
+    /// followed; relations to unknown collections are left out.
+    pub fn all_relations(schema: &Schema, collection: &Collection) -> ExpandTree {
+        let mut path = vec![collection.id.clone()];
+        ExpandTree::relations_below(schema, collection, &mut path)
+    }
+
+    fn relations_below(
+        schema: &Schema,
+        collection: &Collection,
+        path: &mut Vec<String>,
+    ) -> ExpandTree {
+        let mut tree = ExpandTree::default();
+        if path.len() > MAX_DEPTH {
+            return tree;
+        }
+        for field in &collection.fields {
+            let FieldKind::Relation(options) = &field.kind else {
+                continue;
+            };
+            let Some(target) = schema.find_ref(&options.collection_id) else {
+                continue;
+            };
+            if path.contains(&target.id) {
+                continue;
+            }
+            path.push(target.id.clone());
+            let subtree = ExpandTree::relations_below(schema, target, path);
+            path.pop();
+            tree.children.insert(field.name.clone(), subtree);
+        }
+        tree
+    }
+
+    /// Adds every path of `other` to this tree.
+    pub fn merge(&mut self, other: ExpandTree) {
+        for (name, subtree) in other.children {
+            self.children.entry(name).or_default().merge(subtree);
+        }
+    }
 }
 
 /// Everything the expansion needs besides the records.
@@ -338,6 +381,7 @@ fn has_unique_index(collection: &Collection, column: &str) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -354,5 +398,43 @@ mod tests {
         }
         assert_eq!(depth, MAX_DEPTH - 1);
         assert!(ExpandTree::parse(" , ").is_empty());
+    }
+
+    fn relation(name: &str, target: &str) -> Field {
+        Field::new(
+            name,
+            FieldKind::Relation(pb_core::field::RelationOptions {
+                collection_id: target.into(),
+                max_select: 1,
+                ..Default::default()
+            }),
+        )
+    }
+
+    fn collection(id: &str, fields: Vec<Field>) -> Collection {
+        let mut collection = Collection::from_json(&serde_json::json!({
+            "id": id, "name": id, "type": "base", "fields": []
+        }))
+        .unwrap();
+        collection.fields = fields;
+        collection
+    }
+
+    #[test]
+    fn all_relations_follow_targets_and_stop_at_cycles() {
+        let schema = Schema::new(vec![
+            collection("a", vec![relation("to_b", "b"), relation("self_a", "a")]),
+            collection("b", vec![relation("to_a", "a"), relation("to_c", "c")]),
+            collection("c", vec![relation("missing", "nowhere")]),
+        ]);
+        let tree = ExpandTree::all_relations(&schema, schema.find_ref("a").unwrap());
+        let mut expected = ExpandTree::parse("to_b.to_c");
+        assert_eq!(tree, expected);
+        expected.merge(ExpandTree::parse("to_b.to_a.to_b,other"));
+        assert!(expected.children["to_b"].children["to_a"]
+            .children
+            .contains_key("to_b"));
+        assert!(expected.children["to_b"].children.contains_key("to_c"));
+        assert!(expected.children.contains_key("other"));
     }
 }

@@ -17,6 +17,7 @@ pub mod fields;
 pub mod files;
 pub mod installer;
 pub mod middleware;
+pub mod openapi;
 pub mod output;
 pub mod query;
 pub mod realtime;

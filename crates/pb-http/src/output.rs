@@ -39,7 +39,12 @@ pub fn render_records(
     request: &RequestInfo,
     params: &QueryParams,
 ) -> Result<Vec<Value>, Failure> {
-    let tree = ExpandTree::parse(&params.expand);
+    let mut tree = ExpandTree::parse(&params.expand);
+    if params.expand_all {
+        let mut all = ExpandTree::all_relations(schema, collection);
+        all.merge(tree);
+        tree = all;
+    }
     let expander = Expander {
         schema,
         viewer,

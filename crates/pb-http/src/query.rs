@@ -20,6 +20,9 @@ pub struct QueryParams {
     pub fields: String,
     pub expand: String,
     pub skip_total: bool,
+    /// `pb serve --expand-all`: expand every relation as well as `expand` names; set by the
+    /// records handlers from the server options, never by the client.
+    pub expand_all: bool,
 }
 
 /// All `key=value` pairs of the query string (last one wins for repeated keys).
@@ -72,6 +75,7 @@ impl QueryParams {
             fields: text("fields"),
             expand: text("expand"),
             skip_total,
+            expand_all: false,
         })
     }
 

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use pb_core::ports::{read_with, Broker, SqlFragment, Store};
 use pb_core::{Collection, CoreError};
@@ -20,6 +20,8 @@ pub struct Schema {
     /// SQL of the rules that read nothing of the request, by (collection id, rule text).
     /// It lives and dies with this snapshot, so a schema change starts it afresh.
     compiled_rules: Mutex<HashMap<(String, String), SqlFragment>>,
+    /// The OpenAPI document of this snapshot, built on first request (`crate::openapi`).
+    openapi: OnceLock<Arc<serde_json::Value>>,
 }
 
 impl Schema {
@@ -40,6 +42,7 @@ impl Schema {
             by_id,
             by_lower_name,
             compiled_rules: Mutex::new(HashMap::new()),
+            openapi: OnceLock::new(),
         }
     }
 
@@ -77,6 +80,14 @@ impl Schema {
         }
     }
 
+    /// The OpenAPI document describing this snapshot's routes and collections.
+    pub fn openapi_document(&self) -> Arc<serde_json::Value> {
+        Arc::clone(
+            self.openapi
+                .get_or_init(|| Arc::new(crate::openapi::document(self))),
+        )
+    }
+
     pub fn all(&self) -> &[Arc<Collection>] {
         &self.collections
     }
@@ -97,6 +108,10 @@ pub struct ServerOptions {
     /// The data dir (`--dir`); local file storage lives in its `storage` folder. `None` means
     /// `pb_data` in the working directory.
     pub data_dir: Option<PathBuf>,
+    /// `--expand-all`: record responses of the records API expand every relation (see
+    /// `ExpandTree::all_relations`) besides what `?expand=` names. Off by default, as in
+    /// PocketBase.
+    pub expand_all: bool,
 }
 
 /// The current schema snapshot, swapped whole; shared with work that outlives a request

@@ -90,9 +90,27 @@ impl Server {
         server
     }
 
+    /// Like [`Server::start`], with extra `serve` arguments (e.g. `--expand-all`).
+    pub(crate) fn start_with_args(extra_args: &[&str]) -> Server {
+        let temp_dir = tempfile::tempdir().unwrap();
+        let data_dir = temp_dir.path().join("pb_data");
+        let mut server = Server::start_in_with_args(&pb_bin(), &data_dir, true, extra_args);
+        server.temp_dir = Some(temp_dir);
+        server
+    }
+
     /// `bin serve` on `data_dir`, which the caller keeps alive. Its stdout and stderr go to
     /// `<data_dir>.log`. With `upsert` false the dir's existing superusers are used.
     pub(crate) fn start_in(bin: &Path, data_dir: &Path, upsert: bool) -> Server {
+        Server::start_in_with_args(bin, data_dir, upsert, &[])
+    }
+
+    fn start_in_with_args(
+        bin: &Path,
+        data_dir: &Path,
+        upsert: bool,
+        extra_args: &[&str],
+    ) -> Server {
         if upsert {
             upsert_superuser(bin, data_dir, SUPERUSER_EMAIL, SUPERUSER_PASSWORD);
         }
@@ -106,6 +124,7 @@ impl Server {
                 .arg("serve")
                 .arg(format!("--http=127.0.0.1:{port}"))
                 .arg(format!("--dir={}", data_dir.display()))
+                .args(extra_args)
                 .current_dir(data_dir.parent().unwrap())
                 .stdin(Stdio::null())
                 .stdout(log.try_clone().unwrap())

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::harness::Server;
+use crate::harness::{error_body, Server};
 
 #[test]
 fn settings_need_a_superuser() {
@@ -58,4 +58,32 @@ fn invalid_settings_are_refused_and_nothing_changes() {
         "validation_min_greater_equal_than_required"
     );
     assert_eq!(superuser.get("/api/settings").1["meta"]["appName"], "Acme");
+}
+
+/// Values of the wrong JSON type are refused before anything is stored, as PocketBase fails
+/// to load them into its typed settings; `null` resets a setting to its zero value.
+#[test]
+fn settings_patch_keeps_the_shape_of_every_setting() {
+    let server = Server::start();
+    let superuser = server.superuser();
+    for body in [
+        json!({"logs": [null, null]}),
+        json!({"meta": 5}),
+        json!({"smtp": {"port": "587"}}),
+        json!({"smtp": {"port": 1.5}}),
+    ] {
+        assert_eq!(
+            superuser.patch("/api/settings", &body),
+            (
+                400,
+                error_body(400, "An error occurred while loading the submitted data.")
+            ),
+            "{body}"
+        );
+    }
+    let (status, settings) = superuser.patch("/api/settings", &json!({"smtp": null}));
+    assert_eq!(status, 200, "{settings}");
+    assert_eq!(settings["smtp"]["port"], 0);
+    assert_eq!(settings["smtp"]["host"], "");
+    assert!(settings["logs"].is_object());
 }

@@ -21,6 +21,7 @@ pub(crate) fn run(global: &GlobalArgs, serve: ServeArgs) -> anyhow::Result<()> {
         dev: global.dev,
         public_dir,
         data_dir: Some(global.dir.clone()),
+        expand_all: serve.expand_all && !serve.no_expand_all,
     };
     let state = pb_http::AppState::new(Arc::new(store), options)
         .map_err(|error| anyhow::anyhow!("failed to load the collections: {error}"))?;

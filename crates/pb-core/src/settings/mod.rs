@@ -101,8 +101,105 @@ fn remove_path(value: &mut Value, path: &[&str]) {
     }
 }
 
+/// Whether every value of `patch` has the JSON type of the same key in `template` (the
+/// defaults): objects for objects (checked key by key), arrays for arrays (items like the
+/// default's first item), strings, booleans,
+/// numbers, and whole numbers where the default is one. `null` and unknown keys pass.
+/// PocketBase fails to load a settings body that breaks this; a PATCH must be refused before
+/// it is merged, or a stored setting changes type.
+pub fn fits_shape(template: &Value, patch: &Value) -> bool {
+    match (template, patch) {
+        (_, Value::Null) => true,
+        (Value::Object(template), Value::Object(patch)) => patch.iter().all(|(key, value)| {
+            template
+                .get(key)
+                .is_none_or(|expected| fits_shape(expected, value))
+        }),
+        (Value::Array(template), Value::Array(patch)) => template
+            .first()
+            .is_none_or(|item| patch.iter().all(|value| fits_shape(item, value))),
+        (Value::String(_), Value::String(_)) => true,
+        (Value::Bool(_), Value::Bool(_)) => true,
+        (Value::Number(expected), Value::Number(given)) => {
+            expected.is_f64() || given.is_i64() || given.is_u64()
+        }
+        _ => false,
+    }
+}
+
+/// `patch` with every `null` replaced by the zero value of the same key in `template` (the
+/// defaults): `""`, `0`, `false`, `[]`, or an object of zero values. PocketBase loads a
+/// settings body into typed structs, so `{"smtp": null}` resets every SMTP setting rather than
+/// storing a `null` the settings could not be read back from. Keys `template` lacks are kept.
+pub fn nulls_to_zero(template: &Value, patch: &Value) -> Value {
+    match (template, patch) {
+        (_, Value::Null) => zero_of(template),
+        (Value::Object(template), Value::Object(patch)) => Value::Object(
+            patch
+                .iter()
+                .map(|(key, value)| {
+                    let value = match template.get(key) {
+                        Some(expected) => nulls_to_zero(expected, value),
+                        None => value.clone(),
+                    };
+                    (key.clone(), value)
+                })
+                .collect(),
+        ),
+        _ => patch.clone(),
+    }
+}
+
+fn zero_of(template: &Value) -> Value {
+    match template {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, value)| (key.clone(), zero_of(value)))
+                .collect(),
+        ),
+        Value::Array(_) => json!([]),
+        Value::String(_) => json!(""),
+        Value::Number(_) => json!(0),
+        Value::Bool(_) => json!(false),
+        Value::Null => Value::Null,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn patches_must_keep_the_shape_of_the_settings() {
+        let template = defaults();
+        assert!(fits_shape(
+            &template,
+            &json!({"meta": {"appName": "x"}, "logs": null, "unknown": [1]})
+        ));
+        assert!(!fits_shape(&template, &json!({"logs": [null, null]})));
+        assert!(!fits_shape(&template, &json!({"meta": 5})));
+        assert!(!fits_shape(&template, &json!({"smtp": {"port": "587"}})));
+        assert!(!fits_shape(&template, &json!({"smtp": {"port": 1.5}})));
+        assert!(fits_shape(&template, &json!({"smtp": {"port": 2525}})));
+        assert!(!fits_shape(
+            &template,
+            &json!({"rateLimits": {"rules": [5]}})
+        ));
+    }
+
+    #[test]
+    fn nulls_become_the_zero_value_of_their_setting() {
+        let template = defaults();
+        let patch = nulls_to_zero(
+            &template,
+            &json!({"smtp": null, "meta": {"appName": null}, "superuserIPs": null, "x": null}),
+        );
+        assert_eq!(patch["smtp"]["port"], 0);
+        assert_eq!(patch["smtp"]["host"], "");
+        assert_eq!(patch["smtp"]["enabled"], false);
+        assert_eq!(patch["meta"], json!({"appName": ""}));
+        assert_eq!(patch["superuserIPs"], json!([]));
+        assert_eq!(patch["x"], Value::Null);
+    }
+
     use super::*;
 
     #[test]

@@ -279,7 +279,8 @@ fn run_item(
     let (path, query) = item.url.split_once('?').unwrap_or((item.url.as_str(), ""));
     let action = action_of(&item.method, path).ok_or_else(ApiError::generic_bad_request)?;
     let parts = outer.sub_request(&item.method, query, &item.headers);
-    let params = QueryParams::from_query_string(query);
+    let mut params = QueryParams::from_query_string(query);
+    params.expand_all = state.options.expand_all;
     let token = item
         .headers
         .iter()

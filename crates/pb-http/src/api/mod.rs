@@ -6,6 +6,7 @@ pub mod collections;
 pub mod fallback;
 pub mod files;
 pub mod health;
+pub mod openapi;
 pub mod realtime;
 pub mod records;
 pub mod settings;
@@ -132,5 +133,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
             "/api/collections/{collection}/confirm-email-change",
             web::post().to(auth::confirm_email_change::handle),
         )
+        .route("/openapi/json", web::get().to(openapi::json))
+        .route("/openapi/yaml", web::get().to(openapi::yaml))
+        .route("/openapi/html", web::get().to(openapi::html))
         .default_service(web::to(fallback::handle));
 }

@@ -176,7 +176,7 @@ fn check_number(
     if number == 0.0 {
         return options.required.then(errors::required);
     }
-    if options.only_int && number.fract() != 0.0 {
+    if options.only_int && !is_int64(number) {
         return Some(errors::only_int());
     }
     if let Some(min) = options.min.filter(|min| number < *min) {
@@ -186,6 +186,14 @@ fn check_number(
         .max
         .filter(|max| number > *max)
         .map(errors::number_too_large)
+}
+
+/// Whether `number` is a whole number a 64-bit integer holds, which is what PocketBase's
+/// `onlyInt` accepts (`3.8e30` is whole but is refused like a decimal).
+fn is_int64(number: f64) -> bool {
+    /// 2^63: the first whole number past `i64::MAX`.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    number.fract() == 0.0 && (-LIMIT..LIMIT).contains(&number)
 }
 
 fn check_email(options: &DomainOptions, email: &str) -> Option<FieldError> {

@@ -256,6 +256,8 @@ fn numbers_coerce_and_check_only_int_min_and_max() {
     let min = create_error(&posts, json!({"title": "abc", "views": -1}), "views");
     assert_eq!(min.code, "validation_min_number_constraint");
     assert_eq!(min.params, Some(json!({"min": 0})));
+    let too_big = create_error(&posts, json!({"title": "abc", "views": 3.8e30}), "views");
+    assert_eq!(too_big.code, "validation_only_int_constraint");
     let only_int = create_error(&posts, json!({"title": "abc", "views": 1.5}), "views");
     assert_eq!(
         only_int,

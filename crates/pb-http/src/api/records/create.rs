@@ -32,7 +32,8 @@ pub async fn handle(
     path: web::Path<String>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    let params = QueryParams::output_only(&request);
+    let mut params = QueryParams::output_only(&request);
+    params.expand_all = state.options.expand_all;
     let parts = RequestParts::from_request(&request);
     let token = bearer_token(&request);
     let collection_name = path.into_inner();

@@ -25,7 +25,8 @@ pub async fn handle(
     request: HttpRequest,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let params = QueryParams::from_request(&request)?;
+    let mut params = QueryParams::from_request(&request)?;
+    params.expand_all = state.options.expand_all;
     let parts = RequestParts::from_request(&request);
     let token = bearer_token(&request);
     let collection_name = path.into_inner();

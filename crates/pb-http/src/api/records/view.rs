@@ -22,7 +22,8 @@ pub async fn handle(
     request: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
-    let params = QueryParams::output_only(&request);
+    let mut params = QueryParams::output_only(&request);
+    params.expand_all = state.options.expand_all;
     let parts = RequestParts::from_request(&request);
     let token = bearer_token(&request);
     let (collection_name, record_id) = path.into_inner();

@@ -3,8 +3,11 @@
 
 use std::sync::Arc;
 
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use pb_core::settings::{apply_patch, defaults, to_api_json, validate, SETTINGS_KEY};
+use pb_core::settings::{
+    apply_patch, defaults, fits_shape, nulls_to_zero, to_api_json, validate, SETTINGS_KEY,
+};
 use pb_core::CoreError;
 use serde_json::Value;
 
@@ -12,7 +15,7 @@ use crate::api::superuser::require_superuser;
 use crate::auth::request_auth::bearer_token;
 use crate::blocking::run_blocking;
 use crate::body::read_object;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::txn;
 
@@ -44,8 +47,15 @@ pub async fn patch(
             "An error occurred while saving the new settings.",
             |tx| {
                 require_superuser(tx, &state.schema(), token.as_deref())?;
+                if !fits_shape(&defaults(), &body) {
+                    return Err(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "An error occurred while loading the submitted data.",
+                    )
+                    .into());
+                }
                 let stored = tx.get_param(SETTINGS_KEY)?.unwrap_or_else(defaults);
-                let updated = apply_patch(&stored, &body);
+                let updated = apply_patch(&stored, &nulls_to_zero(&defaults(), &body));
                 validate(&updated).map_err(CoreError::Validation)?;
                 tx.set_param(SETTINGS_KEY, &updated)?;
                 Ok(to_api_json(&updated))
