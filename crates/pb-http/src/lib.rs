@@ -7,12 +7,14 @@
 pub mod access;
 pub mod api;
 pub mod auth;
+pub mod backups;
 pub mod blocking;
 pub mod body;
 pub mod error;
 pub mod expand;
 pub mod fields;
 pub mod files;
+pub mod lifecycle;
 pub mod middleware;
 pub mod output;
 pub mod query;
