@@ -10,7 +10,10 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 use serde_json::{json, Value};
 
-use crate::harness::{create_collection, pb_bin, Client, Server};
+use crate::harness::{
+    create_collection, pb_bin, upsert_superuser, Client, Server, SUPERUSER_EMAIL,
+    SUPERUSER_PASSWORD,
+};
 
 #[derive(QueryableByName)]
 struct TextRow {
@@ -325,4 +328,63 @@ fn a_collections_snapshot_replays_and_history_sync_forgets_missing_files() {
     let (ok, output) = pb(&data_dir, &["migrate", "up"], "");
     assert!(ok, "{output}");
     assert!(output.contains(&format!("Applied {blank}")), "{output}");
+}
+
+#[test]
+fn automigrate_false_writes_no_migration_files() {
+    let temp = tempfile::tempdir().unwrap();
+    let data_dir = temp.path().join("pb_data");
+    upsert_superuser(&pb_bin(), &data_dir, SUPERUSER_EMAIL, SUPERUSER_PASSWORD);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = KillOnDrop(
+        Command::new(pb_bin())
+            .args(["serve", "--automigrate=false"])
+            .arg(format!("--http=127.0.0.1:{port}"))
+            .arg(format!("--dir={}", data_dir.display()))
+            .current_dir(temp.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while ureq::get(&format!("{base}/api/health")).call().is_err() {
+        assert!(child.0.try_wait().unwrap().is_none(), "the server exited");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let login: Value = ureq::post(&format!(
+        "{base}/api/collections/_superusers/auth-with-password"
+    ))
+    .send_json(json!({"identity": SUPERUSER_EMAIL, "password": SUPERUSER_PASSWORD}))
+    .unwrap()
+    .into_json()
+    .unwrap();
+    let created = ureq::post(&format!("{base}/api/collections"))
+        .set("Authorization", login["token"].as_str().unwrap())
+        .send_json(json!({"name": "posts"}))
+        .unwrap();
+    assert_eq!(created.status(), 200);
+    drop(child);
+    assert!(migration_files(&data_dir).is_empty());
+    assert!(history(&data_dir).is_empty());
+}
+
+/// A server process killed (and reaped) when the test ends, pass or fail.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
