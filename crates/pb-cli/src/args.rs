@@ -1,5 +1,6 @@
 //! The command line, shaped like PocketBase's: `serve`, `superuser create|upsert|update|delete`,
-//! and the global `--dir`.
+//! `migrate up|down [n]|create <name>|collections|history-sync`, and the global `--dir`,
+//! `--automigrate` and `--migrationsDir`.
 
 use std::path::PathBuf;
 
@@ -24,6 +25,40 @@ pub(crate) struct GlobalArgs {
     /// Log more (SQL errors, request details).
     #[arg(long, global = true)]
     pub(crate) dev: bool,
+    /// Write a migration file for every collection change made through the API
+    /// (`--automigrate=false` to turn off).
+    #[arg(
+        long,
+        global = true,
+        default_value_t = true,
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set
+    )]
+    pub(crate) automigrate: bool,
+    /// The migrations folder (default `pb_migrations` beside the data dir).
+    #[arg(long = "migrationsDir", global = true)]
+    pub(crate) migrations_dir: Option<PathBuf>,
+}
+
+impl GlobalArgs {
+    /// The migrations folder: `--migrationsDir`, or `pb_migrations` beside the data dir (as
+    /// PocketBase puts it).
+    pub(crate) fn migrations_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.migrations_dir {
+            return dir.clone();
+        }
+        let beside = self
+            .dir
+            .components()
+            .filter(|component| !matches!(component, std::path::Component::CurDir))
+            .collect::<PathBuf>();
+        match beside.parent() {
+            Some(parent) => parent.join("pb_migrations"),
+            None => PathBuf::from("pb_migrations"),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -33,6 +68,31 @@ pub(crate) enum Command {
     /// Manages superuser accounts.
     #[command(subcommand)]
     Superuser(SuperuserCommand),
+    /// Runs, reverts, creates and syncs migrations (`up` when no action is given).
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MigrateArgs {
+    #[command(subcommand)]
+    pub(crate) action: Option<MigrateAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum MigrateAction {
+    /// Applies every migration not applied yet.
+    Up,
+    /// Reverts the last [number] applied migrations (default 1; a negative number reverts all).
+    Down {
+        #[arg(allow_negative_numbers = true)]
+        number: Option<i64>,
+    },
+    /// Creates a new blank migration file.
+    Create { name: String },
+    /// Creates a migration file with a snapshot of the current collections.
+    Collections,
+    /// Removes the history rows of migration files that no longer exist.
+    HistorySync,
 }
 
 #[derive(Debug, Args)]

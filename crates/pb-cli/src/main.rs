@@ -3,6 +3,8 @@
 
 mod args;
 mod commands;
+mod migrations;
+mod restart;
 
 use clap::Parser;
 
@@ -11,5 +13,6 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         args::Command::Serve(serve) => commands::serve::run(&cli.global, serve),
         args::Command::Superuser(superuser) => commands::superuser::run(&cli.global, superuser),
+        args::Command::Migrate(migrate) => commands::migrate::run(&cli.global, migrate),
     }
 }

@@ -132,6 +132,49 @@ pub trait StoreTx {
         record: &Record,
         conditions: &[SqlFragment],
     ) -> Result<Vec<bool>, StoreError>;
+
+    /// Every row of the migration history (`_migrations`), PocketBase's own rows included.
+    /// Stores without a history answer [`StoreError::Database`].
+    fn applied_migrations(&mut self) -> Result<Vec<AppliedMigration>, StoreError> {
+        Err(no_migration_history())
+    }
+    /// Records `file` as applied at `applied` (Unix microseconds), replacing an older row.
+    fn record_migration(&mut self, file: &str, applied: i64) -> Result<(), StoreError> {
+        let _ = (file, applied);
+        Err(no_migration_history())
+    }
+    /// Removes `file` from the migration history (it was reverted or its file is gone).
+    fn forget_migration(&mut self, file: &str) -> Result<(), StoreError> {
+        let _ = file;
+        Err(no_migration_history())
+    }
+}
+
+/// One row of the migration history: a migration file and when it was applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedMigration {
+    pub file: String,
+    /// Unix time in microseconds (PocketBase's unit; older rows may hold seconds).
+    pub applied: i64,
+}
+
+fn no_migration_history() -> StoreError {
+    StoreError::Database("this store keeps no migration history".into())
+}
+
+/// Told about every collection change made through the API, inside the write transaction that
+/// makes it (after the change is stored), so that the change and its record commit together.
+/// `old` is `None` for a created collection, `new` is `None` for a deleted one.
+///
+/// The binary implements it to write migration files (automigrate); failing rolls the change
+/// back, as PocketBase does when it cannot write the migration.
+pub trait SchemaJournal: Send + Sync {
+    fn record(
+        &self,
+        tx: &mut dyn StoreTx,
+        old: Option<&Collection>,
+        new: Option<&Collection>,
+    ) -> Result<(), CoreError>;
 }
 
 /// A unit of work run inside a transaction.
@@ -144,6 +187,17 @@ pub trait Store: Send + Sync {
     /// Runs `work` in a write transaction (`BEGIN IMMEDIATE` on SQLite) on the single writer;
     /// commits when it returns `Ok`, rolls back otherwise.
     fn write(&self, work: &mut Work<'_>) -> Result<(), CoreError>;
+
+    /// Writes a consistent copy of each of the store's database files into the existing folder
+    /// `folder`, under the names they have in the data dir, while writers go on writing (the
+    /// copies are the state of one committed moment each). Returns the names written. Never a
+    /// raw copy of a live file, which could tear.
+    fn snapshot_into(&self, folder: &std::path::Path) -> Result<Vec<String>, CoreError> {
+        let _ = folder;
+        Err(CoreError::Store(StoreError::Database(
+            "this store cannot take snapshots".into(),
+        )))
+    }
 }
 
 /// Runs `work` in a read transaction and returns its result.

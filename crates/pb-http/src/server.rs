@@ -46,9 +46,13 @@ pub async fn serve(state: Arc<AppState>, config: ServerConfig) -> std::io::Resul
     server.await
 }
 
-/// Waits for a stop signal, closes the realtime streams, then stops the server.
+/// Waits for a stop signal or a restart request, closes the realtime streams, then stops the
+/// server.
 async fn stop_on_signal(handle: ServerHandle, state: Arc<AppState>) {
-    let graceful = wait_for_signal().await;
+    let graceful = tokio::select! {
+        graceful = wait_for_signal() => graceful,
+        () = state.lifecycle.stopping() => true,
+    };
     state.realtime.close_all();
     handle.stop(graceful).await;
 }

@@ -158,6 +158,13 @@ pub struct AppState {
     pub broker: Arc<dyn Broker>,
     /// Where the files of file fields are stored (local folder or S3, per the settings).
     pub files: Arc<crate::files::FileStorage>,
+    /// The backup or restore in progress, if any (one at a time).
+    pub backups: Arc<crate::backups::Backups>,
+    /// Restart requests (after a backup restore).
+    pub lifecycle: Arc<crate::lifecycle::Lifecycle>,
+    /// Told about each collection change made through the API (automigrate); `None` keeps no
+    /// journal.
+    pub schema_journal: Option<Arc<dyn pb_core::ports::SchemaJournal>>,
 }
 
 impl AppState {
@@ -179,6 +186,9 @@ impl AppState {
             realtime,
             broker,
             files,
+            backups: Arc::new(crate::backups::Backups::new(&data_dir)),
+            lifecycle: Arc::new(crate::lifecycle::Lifecycle::default()),
+            schema_journal: None,
         })
     }
 

@@ -13,7 +13,8 @@
 //! * `collections`, `ddl`, `view`, `view_query`, `index_sql`, `lexer`: collection definitions
 //!   and the tables, views and indexes that follow them.
 //! * `records`, `values`, `sql`: record rows through bound raw SQL, decoded by field type.
-//! * `params`: `_params` (settings).
+//! * `params`: `_params` (settings); `migrations`: `_migrations` (the migration history).
+//! * `snapshot`: consistent copies of the live databases for backups (`VACUUM INTO`).
 //! * `error`: how diesel's errors become [`StoreError`]s.
 //!
 //! What this crate does not do: realtime notifications (published by the caller after commit),
@@ -26,10 +27,12 @@ mod ddl;
 mod error;
 mod index_sql;
 mod lexer;
+mod migrations;
 mod params;
 mod pool;
 mod records;
 mod schema;
+mod snapshot;
 mod sql;
 mod tx;
 mod values;
@@ -115,6 +118,19 @@ impl Store for SqliteStore {
                 work(&mut SqliteTx::new(conn)).map_err(TxError::Core)
             })
             .map_err(TxError::into_core)
+    }
+
+    fn snapshot_into(&self, folder: &Path) -> Result<Vec<String>, CoreError> {
+        let mut written = Vec::new();
+        for name in [DATA_DB, AUXILIARY_DB] {
+            let source = self.data_dir.join(name);
+            if !source.is_file() {
+                continue;
+            }
+            snapshot::vacuum_into(&source, &folder.join(name))?;
+            written.push(name.to_string());
+        }
+        Ok(written)
     }
 }
 

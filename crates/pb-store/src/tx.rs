@@ -2,11 +2,11 @@
 //! hands its work to the module that owns it.
 
 use diesel::sqlite::SqliteConnection;
-use pb_core::ports::{RecordQuery, SqlFragment, SqlValue, StoreTx};
+use pb_core::ports::{AppliedMigration, RecordQuery, SqlFragment, SqlValue, StoreTx};
 use pb_core::{Collection, Field, Record, StoreError};
 use serde_json::Value;
 
-use crate::{collection_rows, collections, params, records};
+use crate::{collection_rows, collections, migrations, params, records};
 
 /// The operations of one read or write transaction.
 pub(crate) struct SqliteTx<'c> {
@@ -126,5 +126,17 @@ impl StoreTx for SqliteTx<'_> {
         conditions: &[SqlFragment],
     ) -> Result<Vec<bool>, StoreError> {
         records::matches(self.conn, collection, record, conditions)
+    }
+
+    fn applied_migrations(&mut self) -> Result<Vec<AppliedMigration>, StoreError> {
+        migrations::all(self.conn)
+    }
+
+    fn record_migration(&mut self, file: &str, applied: i64) -> Result<(), StoreError> {
+        migrations::record(self.conn, file, applied)
+    }
+
+    fn forget_migration(&mut self, file: &str) -> Result<(), StoreError> {
+        migrations::forget(self.conn, file)
     }
 }

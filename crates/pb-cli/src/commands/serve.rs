@@ -12,8 +12,16 @@ use crate::args::{GlobalArgs, ServeArgs};
 pub(crate) fn run(global: &GlobalArgs, serve: ServeArgs) -> anyhow::Result<()> {
     init_logging(global.dev);
     let address = resolve_address(&serve.http)?;
+    // What an interrupted backup or a restore left in the scratch folder goes first.
+    pb_http::backups::clear_temp_dir(&global.dir);
     let store = pb_store::SqliteStore::open(&global.dir)
         .with_context(|| format!("failed to open the data dir {}", global.dir.display()))?;
+    let migrations = Arc::new(crate::migrations::folder::MigrationsFolder::new(
+        global.migrations_dir(),
+    ));
+    for file in crate::migrations::runner::up(&store, &migrations)? {
+        tracing::info!(file, "applied migration");
+    }
     let public_dir = serve
         .public_dir
         .or_else(|| Some(PathBuf::from("pb_public")).filter(|dir| dir.is_dir()));
@@ -23,8 +31,13 @@ pub(crate) fn run(global: &GlobalArgs, serve: ServeArgs) -> anyhow::Result<()> {
         data_dir: Some(global.dir.clone()),
         expand_all: serve.expand_all && !serve.no_expand_all,
     };
-    let state = pb_http::AppState::new(Arc::new(store), options)
+    let mut state = pb_http::AppState::new(Arc::new(store), options)
         .map_err(|error| anyhow::anyhow!("failed to load the collections: {error}"))?;
+    if global.automigrate {
+        state.schema_journal = Some(Arc::new(crate::migrations::journal::FileJournal::new(
+            migrations,
+        )));
+    }
     // Uploads a previous process was receiving when it stopped, and files a crash left without
     // a record (see pb_http::files::staging), are removed before and after start-up.
     state.files.clear_spool();
@@ -37,8 +50,13 @@ pub(crate) fn run(global: &GlobalArgs, serve: ServeArgs) -> anyhow::Result<()> {
     println!("Server started at http://{address}");
     print_installer_link(&state, &format!("http://{address}"));
     actix_web::rt::System::new()
-        .block_on(pb_http::serve(state, config))
-        .context("the server stopped with an error")
+        .block_on(pb_http::serve(Arc::clone(&state), config))
+        .context("the server stopped with an error")?;
+    if state.lifecycle.restart_requested() {
+        // A restored backup is in place: start over on it, same arguments, same process id.
+        return Err(crate::restart::exec_self());
+    }
+    Ok(())
 }
 
 /// While no superuser exists, prints the one-time dashboard link that creates the first one

@@ -17,6 +17,8 @@ pub async fn handle(state: web::Data<AppState>, request: HttpRequest) -> ApiResu
         .peer_addr()
         .map(|address| address.ip().to_string())
         .unwrap_or_default();
+    // No backup or restore is running (PocketBase's `canBackup`).
+    let can_backup = !state.backups.is_busy();
     let is_superuser = match token {
         None => false,
         Some(token) => {
@@ -31,7 +33,7 @@ pub async fn handle(state: web::Data<AppState>, request: HttpRequest) -> ApiResu
         }
     };
     let data = if is_superuser {
-        json!({"canBackup": true, "realIP": real_ip, "possibleProxyHeader": ""})
+        json!({"canBackup": can_backup, "realIP": real_ip, "possibleProxyHeader": ""})
     } else {
         json!({})
     };

@@ -1,6 +1,7 @@
 //! Route table: every endpoint mounted in one place, one handler per file below.
 
 pub mod auth;
+pub mod backups;
 pub mod batch;
 pub mod collections;
 pub mod fallback;
@@ -34,6 +35,28 @@ pub fn configure(config: &mut web::ServiceConfig) {
         )
         .route("/api/realtime", web::get().to(realtime::connect::handle))
         .route("/api/realtime", web::post().to(realtime::subscribe::handle))
+        .route("/api/backups", web::get().to(backups::list::handle))
+        .route("/api/backups", web::post().to(backups::create::handle))
+        .route(
+            "/api/backups/upload",
+            web::post().to(backups::upload::handle),
+        )
+        .route(
+            "/api/backups/{key}",
+            web::get().to(backups::download::handle),
+        )
+        .route(
+            "/api/backups/{key}",
+            web::head().to(backups::download::handle),
+        )
+        .route(
+            "/api/backups/{key}",
+            web::delete().to(backups::delete::handle),
+        )
+        .route(
+            "/api/backups/{key}/restore",
+            web::post().to(backups::restore::handle),
+        )
         .route("/api/settings", web::get().to(settings::get))
         .route("/api/settings", web::patch().to(settings::patch))
         .route("/api/collections", web::get().to(collections::list::handle))

@@ -171,6 +171,39 @@ impl FileStorage {
         Ok(store)
     }
 
+    /// An uncached local store rooted at `folder` (created when missing), with sidecars like
+    /// the storage folder: backups live in one.
+    pub fn local_folder(&self, folder: &Path) -> Result<Arc<dyn FileStore>, ApiError> {
+        std::fs::create_dir_all(folder).map_err(|error| storage_unavailable(error.to_string()))?;
+        let inner = LocalFileSystem::new_with_prefix(folder)
+            .map_err(|error| storage_unavailable(error.to_string()))?
+            .with_fsync(true);
+        Ok(Arc::new(ObjectFileStore::new(
+            Arc::new(inner),
+            self.bridge()?,
+            MetadataStyle::Sidecar,
+        )))
+    }
+
+    /// An uncached store on the bucket of `config` (the backups' own S3 settings).
+    pub fn s3_bucket(&self, config: &S3Config) -> Result<Arc<dyn FileStore>, ApiError> {
+        let inner = AmazonS3Builder::new()
+            .with_bucket_name(&config.bucket)
+            .with_region(&config.region)
+            .with_endpoint(config.client_endpoint())
+            .with_access_key_id(&config.access_key)
+            .with_secret_access_key(&config.secret)
+            .with_virtual_hosted_style_request(!config.force_path_style)
+            .with_allow_http(true)
+            .build()
+            .map_err(|error| storage_unavailable(error.to_string()))?;
+        Ok(Arc::new(ObjectFileStore::new(
+            Arc::new(inner),
+            self.bridge()?,
+            MetadataStyle::Attributes,
+        )))
+    }
+
     /// The store the stored settings select, read in `tx`.
     pub fn current(&self, tx: &mut dyn StoreTx) -> Result<Arc<dyn FileStore>, Failure> {
         let settings = tx.get_param(SETTINGS_KEY)?;

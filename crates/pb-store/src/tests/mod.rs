@@ -8,6 +8,7 @@ mod collections;
 mod layout;
 mod records;
 mod reference;
+mod snapshots;
 mod transactions;
 mod views;
 

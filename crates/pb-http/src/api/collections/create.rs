@@ -33,7 +33,9 @@ pub async fn handle(
             let existing = tx.collections()?;
             save::make_generated_id_unique(&mut collection, &body, &existing);
             save::check(&collection, None, &existing)?;
-            save::store_and_reload(tx, &collection, None)
+            let (saved, all) = save::store_and_reload(tx, &collection, None)?;
+            super::journal::record(&state, tx, None, Some(&saved))?;
+            Ok((saved, all))
         })?;
         state.replace_schema(all);
         Ok(saved.to_api_json())

@@ -47,6 +47,7 @@ pub async fn handle(
                 .into());
             }
             tx.delete_collection(&collection)?;
+            super::journal::record(&state, tx, Some(&collection), None)?;
             Ok((tx.collections()?, collection.id))
         })?;
         let (all, collection_id) = all;

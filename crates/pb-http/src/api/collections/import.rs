@@ -86,15 +86,26 @@ pub async fn handle(
                     other => other,
                 })?;
             }
+            let mut deleted = Vec::new();
             if delete_missing {
                 for collection in existing
                     .iter()
                     .filter(|c| !c.system && !planned.iter().any(|(p, _)| p.id == c.id))
                 {
                     tx.delete_collection(collection)?;
+                    deleted.push(collection);
                 }
             }
-            Ok(tx.collections()?)
+            // Journaled in the order the transaction made the changes.
+            let all = tx.collections()?;
+            for (collection, old) in &planned {
+                let saved = all.iter().find(|c| c.id == collection.id);
+                super::journal::record(&state, tx, old.as_ref(), saved)?;
+            }
+            for collection in deleted {
+                super::journal::record(&state, tx, Some(collection), None)?;
+            }
+            Ok(all)
         })?;
         state.replace_schema(all);
         Ok(())

@@ -4,6 +4,7 @@
 pub mod create;
 pub mod delete;
 pub mod import;
+pub mod journal;
 pub mod list;
 pub mod save;
 pub mod scaffolds;

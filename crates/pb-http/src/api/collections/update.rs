@@ -41,7 +41,9 @@ pub async fn handle(
                 .ok_or_else(ApiError::not_found)?;
             let collection = save::build(&body, Some(&old), FAILED)?;
             save::check(&collection, Some(&old), &existing)?;
-            save::store_and_reload(tx, &collection, Some(&old))
+            let (saved, all) = save::store_and_reload(tx, &collection, Some(&old))?;
+            super::journal::record(&state, tx, Some(&old), Some(&saved))?;
+            Ok((saved, all))
         })?;
         state.replace_schema(all);
         Ok(saved.to_api_json())
