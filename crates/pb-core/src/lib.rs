@@ -13,6 +13,7 @@ pub mod field;
 pub mod files;
 pub mod ids;
 pub mod json_merge;
+pub mod oauth2;
 pub mod ports;
 pub mod record;
 pub mod settings;

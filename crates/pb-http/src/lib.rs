@@ -14,6 +14,7 @@ pub mod expand;
 pub mod fields;
 pub mod files;
 pub mod middleware;
+pub mod oauth2;
 pub mod output;
 pub mod query;
 pub mod realtime;

@@ -12,6 +12,7 @@ mod harness;
 mod auth_attacks;
 mod auth_email_flows;
 mod auth_methods;
+mod auth_oauth2;
 mod auth_origins;
 mod auth_otp_mfa;
 mod auth_rules;
