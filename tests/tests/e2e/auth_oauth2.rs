@@ -15,6 +15,8 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use serde_json::{json, Value};
 
 use crate::harness::{create_record, error_body, Client, Server};
@@ -112,7 +114,16 @@ fn serve(stream: TcpStream, state: &Mutex<MockState>) {
         .and_then(|value| value.strip_prefix("Bearer "))
         .unwrap_or_default()
         .to_string();
-    let (status, answer) = route(state, &method, &path, &body, &bearer);
+    let basic = headers
+        .get("authorization")
+        .and_then(|value| value.strip_prefix("Basic "))
+        .and_then(|encoded| STANDARD.decode(encoded).ok())
+        .and_then(|decoded| String::from_utf8(decoded).ok())
+        .and_then(|pair| {
+            pair.split_once(':')
+                .map(|(id, secret)| (decode(id), decode(secret)))
+        });
+    let (status, answer) = route(state, &method, &path, &body, &bearer, basic);
     let text = answer.to_string();
     let mut stream = reader.into_inner();
     let _ = write!(
@@ -128,11 +139,17 @@ fn route(
     path: &str,
     body: &[u8],
     bearer: &str,
+    basic: Option<(String, String)>,
 ) -> (u16, Value) {
     let mut state = state.lock().unwrap();
     match (method, path) {
         ("POST", "/token") => {
-            let form: HashMap<String, String> = url_form(body);
+            let mut form: HashMap<String, String> = url_form(body);
+            // Client credentials may come as HTTP Basic (tried first) or in the form.
+            if let Some((id, secret)) = basic {
+                form.insert("client_id".into(), id);
+                form.insert("client_secret".into(), secret);
+            }
             state.token_requests.push(form.clone());
             let code = form.get("code").cloned().unwrap_or_default();
             let Some(grant) = state.grants.get(&code).cloned() else {
@@ -304,7 +321,9 @@ fn auth_oauth2_sign_up_then_sign_in_through_the_link() {
     let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
     assert_eq!(keys, ["meta", "record", "token"]);
     let meta = &body["meta"];
-    let meta_keys: Vec<&String> = meta.as_object().unwrap().keys().collect();
+    // PocketBase sends `meta` from a Go map, in no fixed order: compare the key set.
+    let mut meta_keys: Vec<&String> = meta.as_object().unwrap().keys().collect();
+    meta_keys.sort();
     assert_eq!(
         meta_keys,
         [
@@ -668,7 +687,19 @@ fn auth_oauth2_redirect_delivers_the_code_to_the_subscribed_realtime_client() {
     assert_eq!(event.name, "@oauth2");
     assert_eq!(event.data, json!({"state": sse.client_id, "code": "abc"}));
 
+    // Delivering ended the subscription: a replayed redirect reaches nobody.
+    let response = agent
+        .get(&format!(
+            "{base}/api/oauth2-redirect?state={}&code=replayed",
+            sse.client_id
+        ))
+        .call()
+        .unwrap();
+    assert_eq!(location(&response), (307, FAILURE.to_string()));
+
     // Apple posts a form: 303. A provider error is delivered too, and fails the page.
+    let (status, _) = sse.subscribe(&guest, &["@oauth2"]);
+    assert_eq!(status, 204);
     let response = agent
         .post(&format!("{base}/api/oauth2-redirect"))
         .send_form(&[
@@ -683,6 +714,8 @@ fn auth_oauth2_redirect_delivers_the_code_to_the_subscribed_realtime_client() {
         event.data,
         json!({"state": sse.client_id, "code": "", "error": "access_denied"})
     );
+    let (status, _) = sse.subscribe(&guest, &["@oauth2"]);
+    assert_eq!(status, 204);
     let response = agent
         .post(&format!("{base}/api/oauth2-redirect"))
         .send_form(&[("state", &sse.client_id), ("code", "xyz")])

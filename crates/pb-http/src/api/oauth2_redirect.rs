@@ -3,7 +3,8 @@
 //! the flow; `{"state", "code", "error"?}` goes to that client on the `@oauth2` topic, and the
 //! browser is redirected to the admin UI's success page, or its failure page when the state
 //! names no client subscribed to `@oauth2`, the request comes from another IP than the
-//! client's stream, or the provider sent an error or no code.
+//! client's stream, or the provider sent an error or no code. Delivering ends the client's
+//! `@oauth2` subscription, as in PocketBase.
 //!
 //! GET (query) answers 307, POST (a form, Apple's `response_mode=form_post`) 303, both with
 //! PocketBase's relative `Location` (`../_/#/auth/oauth2-redirect-success|failure`). A state
@@ -101,6 +102,8 @@ pub async fn handle(
         return Ok(redirect(&method, FAILURE));
     }
     realtime.notify(&data.state, OAUTH2_TOPIC, &data.message());
+    // One answer per popup: a second redirect with the same state delivers nothing.
+    realtime.unsubscribe(&client, OAUTH2_TOPIC);
     if !data.error.is_empty() || data.code.is_empty() {
         return Ok(redirect(&method, FAILURE));
     }

@@ -125,13 +125,18 @@ fn finish(
     })
 }
 
-/// POSTs a form and returns the answer whatever its status.
-pub fn post_form(url: &str, form: &[(&str, &str)]) -> Result<Answer, OAuth2Error> {
-    let result = agent()
-        .post(url)
-        .set("Accept", "application/json")
-        .send_form(form);
-    finish(url, result, MAX_ANSWER)
+/// POSTs a form (with an `Authorization` header when given) and returns the answer whatever
+/// its status.
+pub fn post_form(
+    url: &str,
+    authorization: Option<&str>,
+    form: &[(&str, &str)],
+) -> Result<Answer, OAuth2Error> {
+    let mut request = agent().post(url).set("Accept", "application/json");
+    if let Some(authorization) = authorization {
+        request = request.set("Authorization", authorization);
+    }
+    finish(url, request.send_form(form), MAX_ANSWER)
 }
 
 /// GETs `url` with a bearer token; an error status (400 and up) is an error.

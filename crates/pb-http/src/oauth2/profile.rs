@@ -4,35 +4,55 @@
 //!
 //! Blocking: call only from the blocking pool.
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use serde_json::{Map, Value};
 
 use super::http::{self, Answer};
 use super::id_token::{ClaimChecks, IdToken};
-use super::provider::{Kind, Provider, APPLE_ISSUER, APPLE_JWKS_URL};
+use super::provider::{query_escape, Kind, Provider, APPLE_ISSUER, APPLE_JWKS_URL};
 use super::user::{truthy, AuthUser, Token};
 use super::OAuth2Error;
 
-/// Exchanges `code` (with the PKCE verifier when the provider uses PKCE) for a token. The
-/// client credentials go in the form body.
+/// Exchanges `code` (with the PKCE verifier when the provider uses PKCE) for a token. As Go's
+/// `oauth2` package (and so PocketBase) does, the client credentials go first in an HTTP Basic
+/// `Authorization` header, and when that attempt fails, once more in the form body.
 pub fn exchange_code(
     provider: &Provider,
     code: &str,
     code_verifier: &str,
     redirect_url: &str,
 ) -> Result<Token, OAuth2Error> {
-    let mut form: Vec<(&str, &str)> = vec![
-        ("grant_type", "authorization_code"),
-        ("code", code),
-        ("client_id", &provider.client_id),
-        ("client_secret", &provider.client_secret),
-    ];
+    let mut form: Vec<(&str, &str)> = vec![("grant_type", "authorization_code"), ("code", code)];
     if !redirect_url.is_empty() {
         form.push(("redirect_uri", redirect_url));
     }
     if provider.pkce {
         form.push(("code_verifier", code_verifier));
     }
-    let answer = http::post_form(&provider.token_url, &form)?;
+    let credentials = format!(
+        "{}:{}",
+        query_escape(&provider.client_id),
+        query_escape(&provider.client_secret)
+    );
+    let basic = format!("Basic {}", STANDARD.encode(credentials));
+    let in_header = exchange(provider, Some(&basic), &form);
+    if in_header.is_ok() {
+        return in_header;
+    }
+    form.push(("client_id", &provider.client_id));
+    if !provider.client_secret.is_empty() {
+        form.push(("client_secret", &provider.client_secret));
+    }
+    exchange(provider, None, &form)
+}
+
+fn exchange(
+    provider: &Provider,
+    authorization: Option<&str>,
+    form: &[(&str, &str)],
+) -> Result<Token, OAuth2Error> {
+    let answer = http::post_form(&provider.token_url, authorization, form)?;
     if !(200..300).contains(&answer.status) {
         return Err(OAuth2Error::Status {
             url: provider.token_url.clone(),
