@@ -15,8 +15,10 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use base64::engine::general_purpose::STANDARD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
+use ring::rand::SystemRandom;
+use ring::signature::{Ed25519KeyPair, KeyPair};
 use serde_json::{json, Value};
 
 use crate::harness::{create_record, error_body, Client, Server};
@@ -33,6 +35,8 @@ struct Grant {
     profile: Value,
     /// GitHub's `/user/emails` answer.
     emails: Value,
+    /// An OpenID Connect `id_token` to add to the token answer (Apple).
+    id_token: Option<String>,
 }
 
 #[derive(Default)]
@@ -41,6 +45,8 @@ struct MockState {
     tokens: HashMap<String, Grant>,
     /// Form bodies the token endpoint received.
     token_requests: Vec<HashMap<String, String>>,
+    /// What `GET /jwks` answers.
+    jwks: Value,
 }
 
 /// A tiny OAuth2 provider on a loopback port; its thread lives until the test process ends.
@@ -72,8 +78,26 @@ impl MockProvider {
                 verifier: verifier.to_string(),
                 profile,
                 emails,
+                id_token: None,
             },
         );
+    }
+
+    /// Makes `code` exchangeable for a token answer carrying `id_token`.
+    fn grant_id_token(&self, code: &str, verifier: &str, id_token: String) {
+        self.state.lock().unwrap().grants.insert(
+            code.to_string(),
+            Grant {
+                verifier: verifier.to_string(),
+                profile: Value::Null,
+                emails: Value::Null,
+                id_token: Some(id_token),
+            },
+        );
+    }
+
+    fn set_jwks(&self, jwks: Value) {
+        self.state.lock().unwrap().jwks = jwks;
     }
 
     fn token_requests(&self) -> Vec<HashMap<String, String>> {
@@ -164,12 +188,13 @@ fn route(
             // A code works once.
             state.grants.remove(&code);
             let access_token = format!("at-{code}");
+            let mut answer = json!({"access_token": access_token, "token_type": "Bearer",
+                                    "expires_in": 3600, "refresh_token": format!("rt-{code}")});
+            if let Some(id_token) = &grant.id_token {
+                answer["id_token"] = json!(id_token);
+            }
             state.tokens.insert(access_token.clone(), grant);
-            (
-                200,
-                json!({"access_token": access_token, "token_type": "Bearer",
-                       "expires_in": 3600, "refresh_token": format!("rt-{code}")}),
-            )
+            (200, answer)
         }
         ("GET", "/userinfo") | ("GET", "/user") => match state.tokens.get(bearer) {
             Some(grant) => (200, grant.profile.clone()),
@@ -179,6 +204,7 @@ fn route(
             Some(grant) => (200, grant.emails.clone()),
             None => (401, json!({"error": "invalid_token"})),
         },
+        ("GET", "/jwks") => (200, state.jwks.clone()),
         _ => (404, json!({"error": "not_found"})),
     }
 }
@@ -741,4 +767,90 @@ fn auth_oauth2_redirect_delivers_the_code_to_the_subscribed_realtime_client() {
         bystander.expect().data,
         json!({"state": bystander.client_id, "code": "mine"})
     );
+}
+
+/// An EdDSA-signed JWT with `claims`, its header naming key `kid`.
+fn signed_jwt(key: &Ed25519KeyPair, kid: &str, claims: &Value) -> String {
+    let header =
+        URL_SAFE_NO_PAD.encode(json!({"alg": "EdDSA", "kid": kid, "typ": "JWT"}).to_string());
+    let body = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let signature = key.sign(format!("{header}.{body}").as_bytes());
+    format!(
+        "{header}.{body}.{}",
+        URL_SAFE_NO_PAD.encode(signature.as_ref())
+    )
+}
+
+fn ed25519_key() -> Ed25519KeyPair {
+    let document = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).unwrap();
+    Ed25519KeyPair::from_pkcs8(document.as_ref()).unwrap()
+}
+
+/// Goes beyond PocketBase, whose Apple keys URL is fixed: `extra.jwksURL` points the Apple
+/// provider at the mock's keys, so the signature check itself is exercised.
+#[test]
+fn auth_oauth2_apple_id_token_is_checked_against_the_jwks() {
+    let server = Server::start();
+    let superuser = server.superuser();
+    let guest = server.guest();
+    let mock = MockProvider::start();
+    let base = &mock.base_url;
+    let (status, body) = superuser.patch(
+        "/api/collections/users",
+        &json!({"oauth2": {"enabled": true, "providers": [
+            {"name": "apple", "clientId": "com.example.app", "clientSecret": "s",
+             "tokenURL": format!("{base}/token"), "extra": {"jwksURL": format!("{base}/jwks")}}]}}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let key = ed25519_key();
+    mock.set_jwks(json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "k1", "alg": "EdDSA",
+                                   "use": "sig", "x": URL_SAFE_NO_PAD.encode(key.public_key().as_ref())}]}));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = json!({"iss": "https://appleid.apple.com", "aud": "com.example.app",
+                        "sub": "apple-1", "email": "ann@privaterelay.example",
+                        "email_verified": "true", "iat": now, "exp": now + 600});
+
+    let info = provider_info(&guest, "apple");
+    assert!(
+        info["authURL"]
+            .as_str()
+            .unwrap()
+            .contains("&response_mode=form_post&"),
+        "{info}"
+    );
+    let attempt = |code: &str, id_token: String| {
+        let info = provider_info(&guest, "apple");
+        let verifier = info["codeVerifier"].as_str().unwrap();
+        mock.grant_id_token(code, verifier, id_token);
+        guest.post(
+            "/api/collections/users/auth-with-oauth2",
+            &json!({"provider": "apple", "code": code, "codeVerifier": verifier}),
+        )
+    };
+    let failed = (400, error_body(400, "Failed to fetch OAuth2 user."));
+
+    // Signed by another key under the same kid, for another audience, or expired: refused.
+    assert_eq!(
+        attempt("forged", signed_jwt(&ed25519_key(), "k1", &claims)),
+        failed
+    );
+    let mut other_audience = claims.clone();
+    other_audience["aud"] = json!("com.attacker.app");
+    assert_eq!(
+        attempt("aud", signed_jwt(&key, "k1", &other_audience)),
+        failed
+    );
+    let mut expired = claims.clone();
+    expired["exp"] = json!(now - 3600);
+    assert_eq!(attempt("expired", signed_jwt(&key, "k1", &expired)), failed);
+
+    let (status, body) = attempt("good", signed_jwt(&key, "k1", &claims));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["meta"]["id"], "apple-1");
+    assert_eq!(body["meta"]["isNew"], true);
+    assert_eq!(body["record"]["email"], "ann@privaterelay.example");
+    assert_eq!(body["record"]["verified"], true);
 }

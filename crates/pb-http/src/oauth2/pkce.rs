@@ -30,10 +30,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn challenge_matches_rfc7636_example() {
+    fn challenge_matches_a_pair_pocketbase_made() {
+        // From the real server's auth-methods answer.
         assert_eq!(
-            s256_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r7wW1gZQfIUAUc"),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGNSstw-cM"
+            s256_challenge("DSKaXe1x4kMt0ioE8YVWqPIWpVU76EzuO7Y9DR6Y94e"),
+            "YYqMn8YoZxKheZG43MZWrE53lqIPcFku7PQlFLLfM44"
         );
         assert_eq!(random_text(VERIFIER_LENGTH).len(), 43);
     }
