@@ -854,3 +854,55 @@ fn auth_oauth2_apple_id_token_is_checked_against_the_jwks() {
     assert_eq!(body["record"]["email"], "ann@privaterelay.example");
     assert_eq!(body["record"]["verified"], true);
 }
+
+#[test]
+fn auth_oauth2_and_password_answers_expand_relations() {
+    let server = Server::start();
+    let superuser = server.superuser();
+    let guest = server.guest();
+    let mock = MockProvider::start();
+    let teams = crate::harness::create_collection(
+        &superuser,
+        &json!({"name": "teams", "type": "base", "listRule": "", "viewRule": "",
+                "fields": [{"name": "title", "type": "text"}]}),
+    );
+    let (status, body) = superuser.patch(
+        "/api/collections/users",
+        &json!({"fields": [{"name": "team", "type": "relation", "maxSelect": 1,
+                            "collectionId": teams["id"]}]}),
+    );
+    assert_eq!(status, 200, "{body}");
+    enable_oauth2(&superuser, &mock);
+    let team = create_record(&superuser, "teams", &json!({"title": "Blue"}));
+    create_record(
+        &superuser,
+        "users",
+        &json!({"email": "eve@example.com", "password": PASSWORD, "passwordConfirm": PASSWORD,
+                "verified": true, "team": team["id"]}),
+    );
+
+    let (status, body) = guest.post(
+        "/api/collections/users/auth-with-password?expand=team",
+        &json!({"identity": "eve@example.com", "password": PASSWORD}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["record"]["expand"]["team"]["title"], "Blue");
+
+    let info = provider_info(&guest, "oidc");
+    let verifier = info["codeVerifier"].as_str().unwrap();
+    mock.grant(
+        "code-expand",
+        verifier,
+        oidc_profile("eve-sub", "eve@example.com", true),
+        Value::Null,
+    );
+    let (status, body) = guest.post(
+        "/api/collections/users/auth-with-oauth2?expand=team&fields=record.expand.team.title,meta.isNew",
+        &json!({"provider": "oidc", "code": "code-expand", "codeVerifier": verifier}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        json!({"meta": {"isNew": false}, "record": {"expand": {"team": {"title": "Blue"}}}})
+    );
+}
