@@ -90,9 +90,8 @@ pub struct AuthAlertOptions {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct OAuth2Options {
-    /// Provider configs, kept as PocketBase serves them; the auth issue gives them types.
-    pub providers: Vec<Value>,
-    pub mapped_fields: Value,
+    pub providers: Vec<crate::oauth2::OAuth2ProviderConfig>,
+    pub mapped_fields: crate::oauth2::OAuth2MappedFields,
     pub enabled: bool,
 }
 

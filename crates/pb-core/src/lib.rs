@@ -15,6 +15,7 @@ pub mod ids;
 pub mod inflect;
 pub mod json_merge;
 pub mod migration;
+pub mod oauth2;
 pub mod ports;
 pub mod record;
 pub mod settings;

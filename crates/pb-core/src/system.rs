@@ -4,7 +4,7 @@
 //! The definitions are the JSON PocketBase 0.40 serves for a brand-new data dir, kept as an
 //! asset; fresh token secrets and timestamps are filled in when a data dir is created.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::collection::{Collection, CollectionType};
 use crate::field::Field;
@@ -88,8 +88,7 @@ pub fn scaffold(collection_type: CollectionType) -> Value {
                 .into_iter()
                 .find(|collection| collection.name == "users");
             if let Some(mut auth) = users.and_then(|users| users.auth) {
-                auth.oauth2.mapped_fields =
-                    json!({"id": "", "name": "", "username": "", "avatarURL": ""});
+                auth.oauth2.mapped_fields = crate::oauth2::OAuth2MappedFields::default();
                 collection.auth = Some(auth);
             }
             collection.fields = auth_system_fields();
@@ -104,6 +103,7 @@ pub fn scaffold(collection_type: CollectionType) -> Value {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn fresh_data_dir_has_the_six_system_collections() {

@@ -19,6 +19,7 @@ pub mod files;
 pub mod installer;
 pub mod lifecycle;
 pub mod middleware;
+pub mod oauth2;
 pub mod openapi;
 pub mod output;
 pub mod query;

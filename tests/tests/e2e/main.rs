@@ -13,6 +13,7 @@ mod admin_ui;
 mod auth_attacks;
 mod auth_email_flows;
 mod auth_methods;
+mod auth_oauth2;
 mod auth_origins;
 mod auth_otp_mfa;
 mod auth_rules;

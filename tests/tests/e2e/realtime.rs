@@ -24,23 +24,23 @@ const PASSWORD: &str = "Passw0rd!123";
 
 /// One SSE message.
 #[derive(Debug, Clone)]
-struct Event {
+pub(crate) struct Event {
     id: String,
-    name: String,
-    data: Value,
+    pub(crate) name: String,
+    pub(crate) data: Value,
 }
 
 /// A client of `GET /api/realtime`.
-struct Sse {
+pub(crate) struct Sse {
     reader: BufReader<TcpStream>,
     /// Decoded body text not yet split into messages.
     pending: String,
-    client_id: String,
+    pub(crate) client_id: String,
 }
 
 impl Sse {
     /// Opens the stream and reads `PB_CONNECT`.
-    fn connect(server: &Server) -> Sse {
+    pub(crate) fn connect(server: &Server) -> Sse {
         let address = server.base_url().trim_start_matches("http://").to_string();
         let mut stream = TcpStream::connect(&address).unwrap();
         write!(
@@ -87,7 +87,7 @@ impl Sse {
     }
 
     /// The next message, which must come.
-    fn expect(&mut self) -> Event {
+    pub(crate) fn expect(&mut self) -> Event {
         self.next()
             .unwrap_or_else(|| panic!("stream of {} ended", self.client_id))
     }
@@ -119,7 +119,7 @@ impl Sse {
     }
 
     /// `POST /api/realtime` for this client as `client`.
-    fn subscribe(&self, client: &Client, subscriptions: &[&str]) -> (u16, Value) {
+    pub(crate) fn subscribe(&self, client: &Client, subscriptions: &[&str]) -> (u16, Value) {
         client.post(
             "/api/realtime",
             &json!({"clientId": self.client_id, "subscriptions": subscriptions}),

@@ -7,6 +7,7 @@ pub mod collections;
 pub mod fallback;
 pub mod files;
 pub mod health;
+pub mod oauth2_redirect;
 pub mod openapi;
 pub mod realtime;
 pub mod records;
@@ -119,6 +120,18 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route(
             "/api/collections/{collection}/auth-methods",
             web::get().to(auth::methods::handle),
+        )
+        .route(
+            "/api/collections/{collection}/auth-with-oauth2",
+            web::post().to(auth::with_oauth2::handle),
+        )
+        .route(
+            "/api/oauth2-redirect",
+            web::get().to(oauth2_redirect::handle),
+        )
+        .route(
+            "/api/oauth2-redirect",
+            web::post().to(oauth2_redirect::handle),
         )
         .route(
             "/api/collections/{collection}/auth-with-otp",

@@ -3,6 +3,7 @@
 //! MFA sessions, login origins, the auth and MFA rules, short-lived attempt limits).
 
 pub mod emails;
+pub mod external_auths;
 pub mod hashing_pool;
 pub mod mail;
 pub mod mfa;

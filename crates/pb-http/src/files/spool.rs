@@ -37,6 +37,25 @@ enum Spooled {
 }
 
 impl SpooledUpload {
+    /// An upload made by the server itself from bytes it fetched (an OAuth2 avatar), as if
+    /// it had been sent as form part `part_name` with file name `original_name`.
+    pub fn from_bytes(part_name: &str, original_name: &str, bytes: Vec<u8>) -> SpooledUpload {
+        let head_length = bytes.len().min(mime::HEAD_LENGTH);
+        let content_type = mime::detect(&bytes[..head_length]).to_string();
+        let stored_name = stored_file_name(original_name, &content_type);
+        SpooledUpload {
+            part_name: part_name.to_string(),
+            file: UploadedFile {
+                key: part_name.to_string(),
+                original_name: original_name.to_string(),
+                stored_name,
+                size: bytes.len() as u64,
+                content_type,
+            },
+            content: Spooled::Memory(bytes),
+        }
+    }
+
     /// A reader over the whole content, from the start.
     pub fn reader(&self) -> std::io::Result<Box<dyn Read + Send + '_>> {
         match &self.content {

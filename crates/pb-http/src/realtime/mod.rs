@@ -24,9 +24,9 @@
 //! transaction, and only for deletes while clients are connected; creates and updates are
 //! judged by the dispatcher after the commit, off the writer.
 //!
-//! Not here: the `@oauth2` topic's messages (OAuth2 is not built yet). A client may subscribe to
-//! it like to any custom topic; [`Realtime::notify`] is how the OAuth2 redirect handler will
-//! send its result to the client whose id is the OAuth2 state.
+//! The `@oauth2` topic is a custom topic like any other: the OAuth2 redirect handler
+//! (`api/oauth2_redirect.rs`) sends its result with [`Realtime::notify`] to the client whose id
+//! is the OAuth2 state, then drops that subscription ([`Realtime::unsubscribe`]).
 
 pub mod client;
 pub mod dispatch;
@@ -267,6 +267,25 @@ impl Realtime {
             data: Bytes::from(data.to_string()),
         };
         self.registry.deliver(&client, message) == Delivery::Queued
+    }
+
+    /// Drops the subscription named exactly `name` from `client`, keeping its other
+    /// subscriptions and its auth (the OAuth2 redirect does this after delivering its code).
+    pub fn unsubscribe(&self, client: &Client, name: &str) {
+        let state = client.state();
+        let names: Vec<String> = state
+            .subscriptions
+            .iter()
+            .filter(|subscription| &*subscription.name != name)
+            .map(|subscription| subscription.name.to_string())
+            .collect();
+        let auth = state.auth.as_deref().cloned();
+        if client
+            .resubscribe(&self.registry.sequence, auth, &names)
+            .is_err()
+        {
+            tracing::warn!(client = %client.id, "could not drop a realtime subscription");
+        }
     }
 
     /// Ends every stream (the server is stopping).

@@ -3,7 +3,7 @@
 //! UNIQUE index (`data.passwordAuth.identityFields`).
 //!
 //! As in PocketBase, the identity-field and MFA checks only run once the plain option checks
-//! pass. OAuth2 provider settings are left to the auth module that gives them types.
+//! pass. Enabled OAuth2 settings are checked by [`crate::oauth2::check_providers`].
 
 use serde_json::json;
 
@@ -82,6 +82,12 @@ fn option_group_errors(options: &AuthOptions) -> Vec<(&'static str, ValidationEr
         ("otp", otp_errors(options)),
         ("mfa", mfa_errors(options)),
     ];
+    if options.oauth2.enabled {
+        groups.push((
+            "oauth2",
+            crate::oauth2::check_providers(&options.oauth2.providers),
+        ));
+    }
     for (key, config) in [
         ("authToken", &options.auth_token),
         ("passwordResetToken", &options.password_reset_token),

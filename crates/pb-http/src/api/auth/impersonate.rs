@@ -92,6 +92,8 @@ pub async fn handle(
             mfa_id: "",
             client: &client,
             fields: &params.fields,
+            expand: &params.expand,
+            meta: None,
         })
     })
     .await?;

@@ -1,6 +1,7 @@
 //! Auth routes of auth collections: the methods a collection offers, password and OTP login
 //! (with MFA), refresh, impersonation, and the email flows (verification, password reset,
-//! email change). OAuth2 is not implemented yet.
+//! email change), OAuth2 sign-in (with the realtime popup redirect in
+//! [`crate::api::oauth2_redirect`]).
 
 pub mod confirm_email_change;
 pub mod confirm_password_reset;
@@ -14,6 +15,7 @@ pub mod request_otp;
 pub mod request_password_reset;
 pub mod request_verification;
 pub mod response;
+pub mod with_oauth2;
 pub mod with_otp;
 pub mod with_password;
 

@@ -64,6 +64,8 @@ pub async fn handle(
             mfa_id: "",
             client: &client,
             fields: &params.fields,
+            expand: &params.expand,
+            meta: None,
         })
     })
     .await?;

@@ -1,6 +1,7 @@
 //! How every authentication ends, whichever method proved the identity: the collection's
-//! `authRule`, then MFA, then the login alert, then the auth response `{token, record}` (the
-//! record with its email shown, `fields` applied to the whole response).
+//! `authRule`, then MFA, then the login alert, then the auth response `{meta?, record, token}`
+//! (the record with its email shown and `expand` resolved as the record itself may see it,
+//! `fields` applied to the whole response; `meta` only for OAuth2).
 //!
 //! Impersonation and refresh pass no method: they skip MFA and the alert but not the authRule.
 
@@ -23,12 +24,14 @@ use crate::auth::request_auth::AuthContext;
 use crate::auth::rules::{auth_rule_allows, mfa_required, RuleContext};
 use crate::auth::token::TokenClaims;
 use crate::error::ApiError;
+use crate::expand::{ExpandTree, Expander};
 use crate::state::{AppState, Schema};
 use crate::txn;
 
 /// The method that proved the identity, as `_mfas.method` names it.
 pub const METHOD_PASSWORD: &str = "password";
 pub const METHOD_OTP: &str = "otp";
+pub const METHOD_OAUTH2: &str = "oauth2";
 
 /// Signs a refreshable auth token for `record`.
 pub fn new_auth_token(collection: &Collection, record: &Record) -> Result<String, ApiError> {
@@ -39,20 +42,65 @@ pub fn new_auth_token(collection: &Collection, record: &Record) -> Result<String
     sign_record_token(collection, record, TokenType::Auth, claims, 0).ok_or_else(ApiError::internal)
 }
 
-/// `{"token": …, "record": …}` with `fields` applied to the whole response. A record shows its
-/// email here whatever `emailVisibility` says; a superuser's record shows its hidden fields.
+/// `{"meta": …, "record": …, "token": …}` (in PocketBase's key order, `meta` only when given)
+/// with `fields` applied to the whole response. A record shows its email here whatever
+/// `emailVisibility` says; a superuser's record shows its hidden fields. `expansion` is the
+/// record's `expand` object, when one was asked for.
 pub fn auth_response(
     collection: &Collection,
     record: &Record,
     token: String,
     fields: &str,
+    meta: Option<Value>,
+    expansion: Option<Value>,
 ) -> Value {
     let visibility = Visibility {
         show_hidden: collection.name == pb_core::system::SUPERUSERS,
         show_email: true,
     };
-    let record_value = Value::Object(record.to_api_json(collection, visibility));
-    crate::fields::pick(json!({"token": token, "record": record_value}), fields)
+    let mut record_object = record.to_api_json(collection, visibility);
+    if let Some(expansion) = expansion {
+        record_object.insert("expand".into(), expansion);
+    }
+    let mut body = serde_json::Map::new();
+    if let Some(meta) = meta {
+        body.insert("meta".into(), meta);
+    }
+    body.insert("record".into(), Value::Object(record_object));
+    body.insert("token".into(), Value::String(token));
+    crate::fields::pick(Value::Object(body), fields)
+}
+
+/// The `expand` object of `record` for `?expand=`, resolved with the record itself as the
+/// viewer (as PocketBase does); `None` when nothing was asked for or nothing is a relation.
+fn expansion(
+    state: &AppState,
+    schema: &Schema,
+    collection: &Arc<Collection>,
+    record: &Record,
+    request: &RequestInfo,
+    expand: &str,
+) -> Result<Option<Value>, ApiError> {
+    let tree = ExpandTree::parse(expand);
+    if tree.is_empty() {
+        return Ok(None);
+    }
+    let viewer = AuthContext {
+        collection: Arc::clone(collection),
+        record: record.clone(),
+    };
+    let expander = Expander {
+        schema,
+        viewer: Some(&viewer),
+        request,
+    };
+    let rendered = txn::read(state.store.as_ref(), "", |tx| {
+        expander.render(tx, collection, std::slice::from_ref(record), &tree)
+    })?;
+    Ok(rendered
+        .into_iter()
+        .next()
+        .and_then(|value| value.get("expand").cloned()))
 }
 
 /// A finished authentication.
@@ -92,6 +140,10 @@ pub struct Completion<'a> {
     pub mfa_id: &'a str,
     pub client: &'a ClientInfo,
     pub fields: &'a str,
+    /// The `?expand=` of the request.
+    pub expand: &'a str,
+    /// The `meta` object of the response (OAuth2 only).
+    pub meta: Option<Value>,
 }
 
 /// The 403 of a record the authRule refuses.
@@ -116,6 +168,8 @@ pub fn complete(completion: Completion<'_>) -> Result<AuthReply, ApiError> {
         mfa_id,
         client,
         fields,
+        expand,
+        meta,
     } = completion;
     let options = collection.auth.clone().unwrap_or_default();
     let store = state.store.as_ref();
@@ -153,8 +207,9 @@ pub fn complete(completion: Completion<'_>) -> Result<AuthReply, ApiError> {
             tracing::warn!(error = %error.message, "recording the login origin failed");
         }
     }
+    let expansion = expansion(state, schema, collection, &record, request, expand)?;
     Ok(AuthReply::Authenticated(auth_response(
-        collection, &record, token, fields,
+        collection, &record, token, fields, meta, expansion,
     )))
 }
 

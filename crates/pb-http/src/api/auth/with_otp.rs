@@ -132,6 +132,8 @@ pub async fn handle(
             mfa_id: &mfa_id,
             client: &client,
             fields: &params.fields,
+            expand: &params.expand,
+            meta: None,
         })
     })
     .await?;

@@ -155,6 +155,8 @@ pub async fn handle(
             mfa_id: &mfa_id,
             client: &client,
             fields: &params.fields,
+            expand: &params.expand,
+            meta: None,
         })
     })
     .await?;

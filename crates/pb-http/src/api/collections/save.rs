@@ -41,6 +41,11 @@ pub fn build(
         }
     };
     let type_before = json.get("type").cloned();
+    let mut body = body.clone();
+    if let Some(old_auth) = old.and_then(|old| old.auth.as_ref()) {
+        pb_core::oauth2::keep_stored_provider_settings(&mut body, &old_auth.oauth2.providers);
+    }
+    let body = &body;
     merge(&mut json, body);
     if old.is_some() && json.get("type") != type_before.as_ref() {
         return Err(ApiError::validation(
@@ -69,6 +74,14 @@ pub fn build(
     let mut collection =
         Collection::from_json(&json).map_err(|_| ApiError::bad_request(message))?;
     complete_collection(&mut collection, old, &pb_core::datetime::now());
+    pb_core::oauth2::unset_missing_mapped_fields(&mut collection);
+    if collection.name == pb_core::system::SUPERUSERS {
+        // Superusers never sign in (or up) with OAuth2, as in PocketBase.
+        if let Some(auth) = collection.auth.as_mut() {
+            auth.oauth2.enabled = false;
+            auth.oauth2.providers.clear();
+        }
+    }
     rotate_auth_secret_on_auth_rule_change(&mut collection, old);
     Ok(collection)
 }
