@@ -9,9 +9,13 @@
 //! }
 //! ```
 //!
-//! `upsert` carries a full definition (as `GET /api/collections/{id}` shows it, plus the token
-//! secrets, plus `created`/`updated`), so applying it yields the same collection wherever it
-//! runs; `delete` names a collection by id (the name is there for readers). Files are named
+//! `upsert` carries a full definition (as `GET /api/collections/{id}` shows it, plus
+//! `created`/`updated`), so applying it yields the same collection wherever it runs. Secrets
+//! are never written, since migration files are meant for git: token signing secrets are left
+//! out, and so are OAuth2 providers (client ids and secrets are per deployment, as in
+//! PocketBase's own migrations). Applying an upsert to an existing collection keeps its stored
+//! secrets and providers; a new collection gets fresh token secrets and no providers.
+//! `delete` names a collection by id (the name is there for readers). Files are named
 //! `<unix seconds>_<label>.json` and applied in file-name order, as PocketBase orders its own.
 //!
 //! This module is the pure part: building the migration of a collection change and applying
@@ -71,12 +75,24 @@ impl ChangeKind {
     }
 }
 
-/// A collection's full definition: the API JSON with the stored options (token secrets)
-/// merged in.
+/// A collection's definition as a migration file holds it: the API JSON, without secrets and
+/// without OAuth2 providers.
 pub fn definition(collection: &Collection) -> Value {
     let mut json = collection.to_api_json();
-    merge(&mut json, &collection.options_json());
+    if let Some(oauth2) = json.get_mut("oauth2").and_then(Value::as_object_mut) {
+        oauth2.remove("providers");
+    }
     json
+}
+
+/// `json` (a definition without secrets) laid over the stored definition of `old`, secrets
+/// included, the way the API lays a PATCH over it: what the file does not say (secrets,
+/// OAuth2 providers) stays as stored.
+fn over_stored(json: &Value, old: &Collection) -> Value {
+    let mut stored = old.to_api_json();
+    merge(&mut stored, &old.options_json());
+    merge(&mut stored, json);
+    stored
 }
 
 /// The migration of one change: `up` brings `old` to `new`, `down` brings it back. `None`
@@ -151,10 +167,17 @@ pub fn apply(tx: &mut dyn StoreTx, operations: &[Operation], now: &str) -> Resul
         let existing = tx.collections()?;
         match operation {
             Operation::Upsert { collection } => {
-                let mut new = Collection::from_json(collection).map_err(|reason| {
-                    CoreError::BadRequest(format!("invalid collection definition: {reason}"))
-                })?;
-                let old = find(&existing, &new.id, &new.name).cloned();
+                let parse = |json: &Value| {
+                    Collection::from_json(json).map_err(|reason| {
+                        CoreError::BadRequest(format!("invalid collection definition: {reason}"))
+                    })
+                };
+                let parsed = parse(collection)?;
+                let old = find(&existing, &parsed.id, &parsed.name).cloned();
+                let mut new = match &old {
+                    Some(old) => parse(&over_stored(collection, old))?,
+                    None => parsed,
+                };
                 if let Some(old) = &old {
                     new.id = old.id.clone();
                 }
@@ -241,6 +264,44 @@ mod tests {
         let (kind, _, deleted) = for_change(Some(&new), None).unwrap();
         assert_eq!(kind, ChangeKind::Deleted);
         assert_eq!(deleted.up, created.down);
+    }
+
+    fn users_with_a_provider() -> Collection {
+        let mut users = crate::system::fresh_collections("2024-01-01 00:00:00.000Z")
+            .into_iter()
+            .find(|collection| collection.name == "users")
+            .unwrap();
+        let auth = users.auth.as_mut().unwrap();
+        auth.oauth2.enabled = true;
+        auth.oauth2.providers = serde_json::from_value(json!([
+            {"name": "github", "clientId": "id-1", "clientSecret": "very-secret"}
+        ]))
+        .unwrap();
+        users
+    }
+
+    #[test]
+    fn files_hold_no_secrets_and_applying_keeps_the_stored_ones() {
+        let users = users_with_a_provider();
+        let auth = users.auth.as_ref().unwrap();
+        let written = definition(&users);
+        let text = written.to_string();
+        assert!(!text.contains(&auth.auth_token.secret), "{text}");
+        assert!(!text.contains("very-secret"), "{text}");
+        assert!(written["oauth2"].get("providers").is_none(), "{text}");
+        assert_eq!(written["oauth2"]["enabled"], json!(true));
+
+        let mut changed = written.clone();
+        changed["listRule"] = json!("id != ''");
+        let applied = Collection::from_json(&over_stored(&changed, &users)).unwrap();
+        let applied_auth = applied.auth.as_ref().unwrap();
+        assert_eq!(applied.list_rule.as_deref(), Some("id != ''"));
+        assert_eq!(applied_auth.auth_token.secret, auth.auth_token.secret);
+        assert_eq!(
+            applied_auth.password_reset_token.secret,
+            auth.password_reset_token.secret
+        );
+        assert_eq!(applied_auth.oauth2.providers, auth.oauth2.providers);
     }
 
     #[test]
