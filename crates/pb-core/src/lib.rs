@@ -7,12 +7,14 @@
 
 pub mod cascade;
 pub mod collection;
+pub mod cron;
 pub mod datetime;
 pub mod error;
 pub mod field;
 pub mod files;
 pub mod ids;
 pub mod json_merge;
+pub mod logs;
 pub mod ports;
 pub mod record;
 pub mod settings;

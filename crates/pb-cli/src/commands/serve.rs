@@ -22,21 +22,38 @@ pub(crate) fn run(global: &GlobalArgs, serve: ServeArgs) -> anyhow::Result<()> {
         public_dir,
         data_dir: Some(global.dir.clone()),
     };
-    let state = pb_http::AppState::new(Arc::new(store), options)
-        .map_err(|error| anyhow::anyhow!("failed to load the collections: {error}"))?;
+    let store = Arc::new(store);
+    let log_store = Arc::new(
+        pb_store::SqliteLogStore::open(&global.dir)
+            .with_context(|| format!("failed to open the logs of {}", global.dir.display()))?,
+    );
+    let state = pb_http::AppState::new(
+        Arc::clone(&store) as Arc<dyn pb_core::ports::Store>,
+        options,
+    )
+    .map_err(|error| anyhow::anyhow!("failed to load the collections: {error}"))?
+    .with_operations(
+        Arc::clone(&log_store) as Arc<dyn pb_core::logs::LogStore>,
+        vec![store, log_store],
+    );
     // Uploads a previous process was receiving when it stopped, and files a crash left without
     // a record (see pb_http::files::staging), are removed before and after start-up.
     state.files.clear_spool();
     let state = Arc::new(state);
     pb_http::files::sweep::spawn_sweeper(Arc::clone(&state));
+    pb_http::ops::start(&state);
     let config = pb_http::ServerConfig {
         address,
         workers: None,
     };
     println!("Server started at http://{address}");
-    actix_web::rt::System::new()
-        .block_on(pb_http::serve(state, config))
-        .context("the server stopped with an error")
+    let served = actix_web::rt::System::new().block_on(pb_http::serve(Arc::clone(&state), config));
+    // The logs of the last requests may still be queued: write them before exiting.
+    state
+        .ops
+        .request_log
+        .flush(std::time::Duration::from_secs(5));
+    served.context("the server stopped with an error")
 }
 
 fn resolve_address(http: &str) -> anyhow::Result<SocketAddr> {

@@ -3,9 +3,11 @@
 pub mod auth;
 pub mod batch;
 pub mod collections;
+pub mod crons;
 pub mod fallback;
 pub mod files;
 pub mod health;
+pub mod logs;
 pub mod realtime;
 pub mod records;
 pub mod settings;
@@ -129,5 +131,11 @@ pub fn configure(config: &mut web::ServiceConfig) {
             "/api/collections/{collection}/confirm-email-change",
             web::post().to(auth::confirm_email_change::handle),
         )
+        .route("/api/logs", web::get().to(logs::list::handle))
+        .route("/api/logs", web::delete().to(logs::delete::handle))
+        .route("/api/logs/stats", web::get().to(logs::stats::handle))
+        .route("/api/logs/{id}", web::get().to(logs::view::handle))
+        .route("/api/crons", web::get().to(crons::list::handle))
+        .route("/api/crons/{id}", web::post().to(crons::run::handle))
         .default_service(web::to(fallback::handle));
 }
