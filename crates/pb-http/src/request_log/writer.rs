@@ -4,12 +4,12 @@
 //! A request only builds a [`PendingLog`] and `try_send`s it: it never waits for the database
 //! or for a full queue. When the queue is full the log is dropped and counted
 //! ([`RequestLogger::dropped`]); losing a log line is better than slowing every request down
-//! when the disk stalls. The thread collects up to [`BATCH_SIZE`] logs, or whatever arrived
-//! within [`BATCH_WINDOW`] of the first one, and hands them to its sink as one batch (one
-//! transaction). [`RequestLogger::flush`] lets a stopping server write what is queued.
+//! when the disk stalls. After the first log of a batch the thread sleeps [`BATCH_WINDOW`],
+//! then hands everything queued to its sink in batches of at most [`BATCH_SIZE`] (one
+//! transaction each); so under load it wakes a few times a second, not once per request. [`RequestLogger::flush`] lets a stopping server write what is queued.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -17,9 +17,9 @@ use super::entry::PendingLog;
 
 /// Logs queued at most; more are dropped.
 pub const QUEUE_CAPACITY: usize = 8192;
-/// Logs written per batch at most.
-pub const BATCH_SIZE: usize = 256;
-/// How long a batch waits for more logs after its first one.
+/// Logs written per batch (one transaction) at most.
+pub const BATCH_SIZE: usize = 1024;
+/// How long the writer lets logs gather after the first one of a batch.
 pub const BATCH_WINDOW: Duration = Duration::from_millis(250);
 
 enum Message {
@@ -127,18 +127,29 @@ fn drain(receiver: &Receiver<Message>, mut sink: impl FnMut(Vec<PendingLog>)) {
     while let Ok(first) = receiver.recv() {
         let mut flushes = Vec::new();
         sort(first, &mut batch, &mut flushes);
-        let deadline = Instant::now() + BATCH_WINDOW;
-        while batch.len() < BATCH_SIZE && flushes.is_empty() {
-            match receiver.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(message) => sort(message, &mut batch, &mut flushes),
-                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
-            }
+        // Sleep instead of waiting on the queue: a writer blocked in `recv` would be woken by
+        // every single request, a context switch per request; asleep, it is woken once per
+        // window and takes everything that arrived meanwhile.
+        if flushes.is_empty() {
+            std::thread::sleep(BATCH_WINDOW);
         }
-        if !batch.is_empty() {
-            sink(std::mem::replace(
-                &mut batch,
-                Vec::with_capacity(BATCH_SIZE),
-            ));
+        loop {
+            while batch.len() < BATCH_SIZE {
+                match receiver.try_recv() {
+                    Ok(message) => sort(message, &mut batch, &mut flushes),
+                    Err(_) => break,
+                }
+            }
+            let full = batch.len() >= BATCH_SIZE;
+            if !batch.is_empty() {
+                sink(std::mem::replace(
+                    &mut batch,
+                    Vec::with_capacity(BATCH_SIZE),
+                ));
+            }
+            if !full {
+                break;
+            }
         }
         for done in flushes {
             let _ = done.try_send(());
