@@ -7,6 +7,7 @@
 
 pub mod cascade;
 pub mod collection;
+pub mod cron;
 pub mod datetime;
 pub mod error;
 pub mod field;
@@ -14,6 +15,7 @@ pub mod files;
 pub mod ids;
 pub mod inflect;
 pub mod json_merge;
+pub mod logs;
 pub mod migration;
 pub mod oauth2;
 pub mod ports;

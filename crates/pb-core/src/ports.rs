@@ -416,3 +416,9 @@ pub trait FileStore: Send + Sync {
     /// Every file whose key starts with `prefix`, in no particular order.
     fn list(&self, prefix: &str) -> Result<Vec<StoredFile>, FileStoreError>;
 }
+
+/// Periodic upkeep of a database (PocketBase's nightly `__pbDBOptimize__` job): checkpoint and
+/// truncate the write-ahead log, refresh the query planner's statistics. Blocks.
+pub trait Maintenance: Send + Sync {
+    fn optimize(&self) -> Result<(), StoreError>;
+}

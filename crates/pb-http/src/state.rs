@@ -165,6 +165,8 @@ pub struct AppState {
     /// Told about each collection change made through the API (automigrate); `None` keeps no
     /// journal.
     pub schema_journal: Option<Arc<dyn pb_core::ports::SchemaJournal>>,
+    /// Request logs, rate limits, cron jobs and the settings they read.
+    pub ops: crate::ops::Ops,
 }
 
 impl AppState {
@@ -179,6 +181,11 @@ impl AppState {
             .clone()
             .unwrap_or_else(|| PathBuf::from("pb_data"));
         let files = Arc::new(crate::files::FileStorage::new(&data_dir));
+        let settings = read_with(store.as_ref(), |tx| {
+            Ok(tx.get_param(pb_core::settings::SETTINGS_KEY)?)
+        })?
+        .unwrap_or_else(pb_core::settings::defaults);
+        let ops = crate::ops::Ops::new(&settings);
         Ok(AppState {
             store,
             schema,
@@ -189,7 +196,20 @@ impl AppState {
             backups: Arc::new(crate::backups::Backups::new(&data_dir)),
             lifecycle: Arc::new(crate::lifecycle::Lifecycle::default()),
             schema_journal: None,
+            ops,
         })
+    }
+
+    /// Attaches the request log store and the databases the nightly optimize tends (before
+    /// the state is shared; [`crate::ops::start`] then starts the background work).
+    pub fn with_operations(
+        mut self,
+        log_store: Arc<dyn pb_core::logs::LogStore>,
+        maintenance: Vec<Arc<dyn pb_core::ports::Maintenance>>,
+    ) -> AppState {
+        self.ops.log_store = Some(log_store);
+        self.ops.maintenance = maintenance;
+        self
     }
 
     /// The current schema snapshot.

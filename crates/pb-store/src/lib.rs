@@ -15,10 +15,11 @@
 //! * `records`, `values`, `sql`: record rows through bound raw SQL, decoded by field type.
 //! * `params`: `_params` (settings); `migrations`: `_migrations` (the migration history).
 //! * `snapshot`: consistent copies of the live databases for backups (`VACUUM INTO`).
+//! * `logs`: [`SqliteLogStore`], the request logs in `auxiliary.db` (its own connections).
 //! * `error`: how diesel's errors become [`StoreError`]s.
 //!
 //! What this crate does not do: realtime notifications (published by the caller after commit),
-//! file storage, and writing logs to `auxiliary.db` (the table exists; nothing writes it yet).
+//! file storage.
 
 mod bootstrap;
 mod collection_rows;
@@ -27,6 +28,7 @@ mod ddl;
 mod error;
 mod index_sql;
 mod lexer;
+mod logs;
 mod migrations;
 mod params;
 mod pool;
@@ -41,14 +43,16 @@ mod view_query;
 
 use std::path::{Path, PathBuf};
 
+use diesel::connection::SimpleConnection;
 use diesel::Connection;
-use pb_core::ports::{Store, Work};
+use pb_core::ports::{Maintenance, Store, Work};
 use pb_core::{CoreError, StoreError};
 
 use crate::error::TxError;
 use crate::pool::{Connections, Role};
 use crate::tx::SqliteTx;
 
+pub use crate::logs::SqliteLogStore;
 pub use crate::view::infer_view_fields;
 
 /// The main database of a data dir.
@@ -131,6 +135,20 @@ impl Store for SqliteStore {
             written.push(name.to_string());
         }
         Ok(written)
+    }
+}
+
+/// `PRAGMA wal_checkpoint(TRUNCATE)` then `PRAGMA optimize` on the writer, as PocketBase's
+/// nightly job does for `data.db`.
+impl Maintenance for SqliteStore {
+    fn optimize(&self) -> Result<(), StoreError> {
+        let mut writer = self.connections.writer()?;
+        writer
+            .batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            .map_err(error::database)?;
+        writer
+            .batch_execute("PRAGMA optimize")
+            .map_err(error::database)
     }
 }
 

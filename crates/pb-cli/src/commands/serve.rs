@@ -31,8 +31,20 @@ pub(crate) fn run(global: &GlobalArgs, serve: ServeArgs) -> anyhow::Result<()> {
         data_dir: Some(global.dir.clone()),
         expand_all: serve.expand_all && !serve.no_expand_all,
     };
-    let mut state = pb_http::AppState::new(Arc::new(store), options)
-        .map_err(|error| anyhow::anyhow!("failed to load the collections: {error}"))?;
+    let store = Arc::new(store);
+    let log_store = Arc::new(
+        pb_store::SqliteLogStore::open(&global.dir)
+            .with_context(|| format!("failed to open the logs of {}", global.dir.display()))?,
+    );
+    let mut state = pb_http::AppState::new(
+        Arc::clone(&store) as Arc<dyn pb_core::ports::Store>,
+        options,
+    )
+    .map_err(|error| anyhow::anyhow!("failed to load the collections: {error}"))?
+    .with_operations(
+        Arc::clone(&log_store) as Arc<dyn pb_core::logs::LogStore>,
+        vec![store, log_store],
+    );
     if global.automigrate {
         state.schema_journal = Some(Arc::new(crate::migrations::journal::FileJournal::new(
             migrations,
@@ -43,15 +55,20 @@ pub(crate) fn run(global: &GlobalArgs, serve: ServeArgs) -> anyhow::Result<()> {
     state.files.clear_spool();
     let state = Arc::new(state);
     pb_http::files::sweep::spawn_sweeper(Arc::clone(&state));
+    pb_http::ops::start(&state);
     let config = pb_http::ServerConfig {
         address,
         workers: None,
     };
     println!("Server started at http://{address}");
     print_installer_link(&state, &format!("http://{address}"));
-    actix_web::rt::System::new()
-        .block_on(pb_http::serve(Arc::clone(&state), config))
-        .context("the server stopped with an error")?;
+    let served = actix_web::rt::System::new().block_on(pb_http::serve(Arc::clone(&state), config));
+    // The logs of the last requests may still be queued: write them before exiting.
+    state
+        .ops
+        .request_log
+        .flush(std::time::Duration::from_secs(5));
+    served.context("the server stopped with an error")?;
     if state.lifecycle.restart_requested() {
         // A restored backup is in place: start over on it, same arguments, same process id.
         return Err(crate::restart::exec_self());

@@ -4,9 +4,11 @@ pub mod auth;
 pub mod backups;
 pub mod batch;
 pub mod collections;
+pub mod crons;
 pub mod fallback;
 pub mod files;
 pub mod health;
+pub mod logs;
 pub mod oauth2_redirect;
 pub mod openapi;
 pub mod realtime;
@@ -172,5 +174,11 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/openapi/json", web::get().to(openapi::json))
         .route("/openapi/yaml", web::get().to(openapi::yaml))
         .route("/openapi/html", web::get().to(openapi::html))
+        .route("/api/logs", web::get().to(logs::list::handle))
+        .route("/api/logs", web::delete().to(logs::delete::handle))
+        .route("/api/logs/stats", web::get().to(logs::stats::handle))
+        .route("/api/logs/{id}", web::get().to(logs::view::handle))
+        .route("/api/crons", web::get().to(crons::list::handle))
+        .route("/api/crons/{id}", web::post().to(crons::run::handle))
         .default_service(web::to(fallback::handle));
 }

@@ -41,7 +41,9 @@ pub async fn patch(
     let token = bearer_token(&request);
     let body = Value::Object(read_object(&request, payload).await?);
     let state = Arc::clone(&state.into_inner());
+    let writer_state = Arc::clone(&state);
     let saved = run_blocking(move || {
+        let state = writer_state;
         txn::write(
             state.store.as_ref(),
             "An error occurred while saving the new settings.",
@@ -63,5 +65,6 @@ pub async fn patch(
         )
     })
     .await?;
+    state.ops.settings_changed(&saved);
     Ok(HttpResponse::Ok().json(saved))
 }

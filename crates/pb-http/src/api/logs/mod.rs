@@ -1,0 +1,40 @@
+//! `GET /api/logs`, `GET /api/logs/stats`, `GET /api/logs/{id}`, `DELETE /api/logs` (new in
+//! PocketBase 0.40) (superusers only): the request
+//! logs of `auxiliary.db`, filtered and sorted with the rule language over the `_logs` columns
+//! (`id`, `created`, `level`, `message`, and `data.*` JSON paths).
+
+pub mod delete;
+pub mod list;
+pub mod stats;
+pub mod view;
+
+use std::sync::Arc;
+
+use pb_core::logs::LogStore;
+use pb_core::ports::SqlFragment;
+use pb_rules::{CompileOptions, RequestInfo};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The log store, or a 404 when the server keeps no logs (none attached).
+fn log_store(state: &AppState) -> Result<Arc<dyn LogStore>, ApiError> {
+    state.ops.log_store.clone().ok_or_else(ApiError::not_found)
+}
+
+/// A `filter` param over `_logs`, compiled as a superuser's filter; `None` for no filter.
+fn compile_filter(filter: &str) -> Result<Option<SqlFragment>, pb_rules::RuleError> {
+    if filter.is_empty() {
+        return Ok(None);
+    }
+    let collection = pb_core::logs::logs_collection();
+    let no_collections: Vec<pb_core::Collection> = Vec::new();
+    let fragment = pb_rules::compile_filter(
+        filter,
+        &collection,
+        &no_collections,
+        &RequestInfo::default(),
+        &CompileOptions::filter_param(true),
+    )?;
+    Ok(Some(fragment))
+}
