@@ -34,6 +34,7 @@ pub mod request_info;
 pub mod request_log;
 pub mod server;
 pub mod state;
+pub mod superuser_ips;
 pub mod txn;
 
 pub use server::{serve, ServerConfig};

@@ -98,6 +98,8 @@ pub struct LiveSettings {
     pub logs: LogsSettings,
     pub rate_limits: RateLimitSettings,
     pub trusted_proxy: TrustedProxy,
+    /// Addresses and subnets superusers may act from; empty: anywhere.
+    pub superuser_ips: Vec<String>,
 }
 
 fn strings(value: &Value) -> Vec<String> {
@@ -158,6 +160,7 @@ impl LiveSettings {
                 headers: strings(&proxy["headers"]),
                 use_leftmost_ip: proxy["useLeftmostIP"].as_bool().unwrap_or(false),
             },
+            superuser_ips: strings(&settings["superuserIPs"]),
         }
     }
 }

@@ -99,11 +99,20 @@ pub fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
-/// Starts the request log writer and the cron scheduler with PocketBase's system jobs.
+/// Starts the request log writer and the cron scheduler with PocketBase's system jobs (and
+/// the automatic backups, when the settings schedule them).
 pub fn start(state: &Arc<AppState>) {
     if let Some(log_store) = state.ops.log_store.clone() {
         crate::request_log::start_writer(state, log_store);
     }
     crate::cron::system_jobs::register(state);
+    let stored = pb_core::ports::read_with(state.store.as_ref(), |tx| {
+        Ok(tx.get_param(pb_core::settings::SETTINGS_KEY)?)
+    });
+    match stored {
+        Ok(Some(settings)) => crate::backups::schedule::sync(state, &settings),
+        Ok(None) => {}
+        Err(error) => tracing::error!(%error, "cannot read the settings; no automatic backups"),
+    }
     state.ops.crons.start();
 }

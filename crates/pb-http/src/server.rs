@@ -28,6 +28,7 @@ pub async fn serve(state: Arc<AppState>, config: ServerConfig) -> std::io::Resul
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .wrap(from_fn(crate::superuser_ips::guard_superuser_ips))
             .wrap(from_fn(crate::rate_limit::limit_requests))
             .wrap(from_fn(crate::request_log::log_requests))
             .wrap(from_fn(crate::middleware::common_headers))

@@ -434,3 +434,52 @@ fn only_superusers_manage_backups() {
     );
     assert_eq!(keys(&superuser), ["a.zip"]);
 }
+
+/// `settings.backups.cron` registers `__pbAutoBackup__`; running it makes an `@auto_pb_backup_`
+/// zip; an empty expression removes the job.
+#[test]
+fn the_backups_cron_schedules_automatic_backups() {
+    let server = Server::start();
+    let superuser = server.superuser();
+    let job = |client: &Client| -> Option<Value> {
+        let (status, crons) = client.get("/api/crons");
+        assert_eq!(status, 200, "{crons}");
+        crons
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|cron| cron["id"] == "__pbAutoBackup__")
+            .cloned()
+    };
+    assert_eq!(job(&superuser), None);
+
+    let (status, body) = superuser.patch(
+        "/api/settings",
+        &json!({"backups": {"cron": "0 3 * * *", "cronMaxKeep": 2}}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        job(&superuser),
+        Some(json!({"id": "__pbAutoBackup__", "expression": "0 3 * * *"}))
+    );
+    let (status, body) = superuser.post("/api/crons/__pbAutoBackup__", &json!({}));
+    assert_eq!(status, 204, "{body}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let auto = loop {
+        let auto: Vec<String> = keys(&superuser)
+            .into_iter()
+            .filter(|key| key.starts_with("@auto_pb_backup_"))
+            .collect();
+        if !auto.is_empty() || Instant::now() > deadline {
+            break auto;
+        }
+        // Polling for the job's result, which the scheduler produces on its own thread.
+        thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(auto.len(), 1, "{auto:?}");
+    assert!(auto[0].ends_with(".zip"), "{auto:?}");
+
+    let (status, _) = superuser.patch("/api/settings", &json!({"backups": {"cron": ""}}));
+    assert_eq!(status, 200);
+    assert_eq!(job(&superuser), None);
+}

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 mod superuser_ips;
 mod validate;
 
-pub use superuser_ips::{superuser_ip_allowed, superuser_ips};
+pub use superuser_ips::{ip_allowed, superuser_ip_allowed, superuser_ips};
 pub use validate::validate;
 
 /// The `_params` id of the settings document.

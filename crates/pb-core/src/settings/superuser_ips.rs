@@ -21,18 +21,24 @@ pub fn superuser_ips(settings: &Value) -> Vec<&str> {
 /// otherwise only from a listed address or from inside a listed subnet. An unknown client
 /// address is not let in by a non-empty list.
 pub fn superuser_ip_allowed(settings: &Value, ip: Option<IpAddr>) -> bool {
-    let entries = superuser_ips(settings);
+    ip_allowed(&superuser_ips(settings), ip)
+}
+
+/// [`superuser_ip_allowed`] for an already extracted list of entries.
+pub fn ip_allowed<S: AsRef<str>>(entries: &[S], ip: Option<IpAddr>) -> bool {
     if entries.is_empty() {
         return true;
     }
     let Some(ip) = ip.map(canonical) else {
         return false;
     };
-    entries.iter().any(|entry| match parse_entry(entry) {
-        Some(Entry::Address(address)) => canonical(address) == ip,
-        Some(Entry::Subnet(subnet)) => subnet.contains(&ip),
-        None => false,
-    })
+    entries
+        .iter()
+        .any(|entry| match parse_entry(entry.as_ref()) {
+            Some(Entry::Address(address)) => canonical(address) == ip,
+            Some(Entry::Subnet(subnet)) => subnet.contains(&ip),
+            None => false,
+        })
 }
 
 /// Errors by index for entries that are neither an IP address nor a CIDR subnet.

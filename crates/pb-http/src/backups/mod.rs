@@ -16,6 +16,7 @@
 
 pub mod archive;
 pub mod names;
+pub mod schedule;
 pub mod service;
 pub mod storage;
 

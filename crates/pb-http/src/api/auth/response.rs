@@ -171,6 +171,16 @@ pub fn complete(completion: Completion<'_>) -> Result<AuthReply, ApiError> {
         expand,
         meta,
     } = completion;
+    // A superuser outside the settings' superuserIPs gets no token (the password was right:
+    // a wrong one already got the usual 400).
+    if collection.name == pb_core::system::SUPERUSERS
+        && !crate::superuser_ips::ip_allowed(&state.ops.settings.get().superuser_ips, &client.ip)
+    {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            crate::superuser_ips::NOT_ALLOWED,
+        ));
+    }
     let options = collection.auth.clone().unwrap_or_default();
     let store = state.store.as_ref();
     let rule_context = RuleContext {

@@ -66,5 +66,6 @@ pub async fn patch(
     })
     .await?;
     state.ops.settings_changed(&saved);
+    crate::backups::schedule::sync(&state, &saved);
     Ok(HttpResponse::Ok().json(saved))
 }
