@@ -239,8 +239,8 @@ impl Collection {
     /// Returns `Err` with a short reason when the JSON is not a collection at all (wrong types,
     /// unknown field type); semantic checks live in [`crate::validate::collection`].
     pub fn from_json(json: &Value) -> Result<Collection, String> {
-        let input: CollectionInput =
-            serde_json::from_value(json.clone()).map_err(|error| error.to_string())?;
+        let input: CollectionInput = serde_json::from_value(without_null_field_options(json))
+            .map_err(|error| error.to_string())?;
         let collection_type = CollectionType::parse(&input.collection_type)
             .ok_or_else(|| format!("invalid collection type {:?}", input.collection_type))?;
         let auth = match collection_type {
@@ -280,6 +280,19 @@ impl Collection {
             })
             .collect()
     }
+}
+
+/// `json` with the `null` options of its fields left out: PocketBase reads a `null` option
+/// (`"min": null` on a text field) as the option's zero value, which is what an absent option
+/// gets here too.
+fn without_null_field_options(json: &Value) -> Value {
+    let mut json = json.clone();
+    if let Some(fields) = json.get_mut("fields").and_then(Value::as_array_mut) {
+        for field in fields.iter_mut().filter_map(Value::as_object_mut) {
+            field.retain(|_, value| !value.is_null());
+        }
+    }
+    json
 }
 
 fn rule_json(rule: &Option<String>) -> Value {
@@ -377,5 +390,23 @@ mod tests {
                 .len(),
             50
         );
+    }
+
+    #[test]
+    fn null_field_options_read_as_absent() {
+        let json = serde_json::json!({
+            "name": "posts", "type": "base",
+            "fields": [
+                {"name": "title", "type": "text", "min": null, "max": null, "pattern": null},
+                {"name": "views", "type": "number", "min": null, "onlyInt": null}
+            ]
+        });
+        let with_nulls = Collection::from_json(&json).unwrap();
+        let without = Collection::from_json(&serde_json::json!({
+            "name": "posts", "type": "base",
+            "fields": [{"name": "title", "type": "text"}, {"name": "views", "type": "number"}]
+        }))
+        .unwrap();
+        assert_eq!(with_nulls, without);
     }
 }

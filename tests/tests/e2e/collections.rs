@@ -316,3 +316,40 @@ fn crc32_matches_known_field_ids() {
     assert_eq!(crc32("created"), 2_990_389_176);
     assert_eq!(crc32("password"), 901_924_565);
 }
+
+/// PocketBase reads `null` field options as their zero values (checked against 0.40.6).
+#[test]
+fn null_field_options_mean_their_zero_values() {
+    let server = Server::start();
+    let superuser = server.superuser();
+    let (status, body) = superuser.post(
+        "/api/collections",
+        &json!({"name": "posts", "type": "base", "fields": [
+            {"name": "title", "type": "text", "min": null, "max": null, "pattern": null, "required": null},
+            {"name": "views", "type": "number", "min": null, "onlyInt": null}
+        ]}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let fields = body["fields"].as_array().unwrap();
+    let title = fields
+        .iter()
+        .find(|field| field["name"] == "title")
+        .unwrap();
+    assert_eq!(
+        (
+            &title["min"],
+            &title["max"],
+            &title["pattern"],
+            &title["required"]
+        ),
+        (&json!(0), &json!(0), &json!(""), &json!(false))
+    );
+    let views = fields
+        .iter()
+        .find(|field| field["name"] == "views")
+        .unwrap();
+    assert_eq!(
+        (&views["min"], &views["max"], &views["onlyInt"]),
+        (&Value::Null, &Value::Null, &json!(false))
+    );
+}

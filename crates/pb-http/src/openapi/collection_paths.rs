@@ -282,6 +282,32 @@ fn add_auth(paths: &mut Map<String, Value>, builder: &Builder) {
             ..builder.operation("authWithOtp", "Sign in with a one-time password")
         },
     );
+    post(
+        paths,
+        "auth-with-oauth2",
+        Operation {
+            parameters: output_parameters(),
+            body: Some(json_body(
+                json!({
+                    "type": "object",
+                    "required": ["provider", "code", "codeVerifier", "redirectURL"],
+                    "properties": {
+                        "provider": {"type": "string"},
+                        "code": {"type": "string"},
+                        "codeVerifier": {"type": "string"},
+                        "redirectURL": {"type": "string"},
+                        "createData": {"type": "object", "description": "Fields of a new record, when the sign-in creates one."},
+                    },
+                }),
+                true,
+            )),
+            responses: vec![("200", authenticated()), ("401", first_factor())],
+            ..builder.operation(
+                "authWithOAuth2",
+                "Sign in (or up) with an OAuth2 provider's code",
+            )
+        },
+    );
     insert(
         paths,
         &builder.path("impersonate/{id}"),

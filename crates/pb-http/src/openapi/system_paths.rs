@@ -1,6 +1,6 @@
 //! The routes that do not depend on the collections: health, settings, the collections API,
-//! batch, realtime, files and this document itself. Kept in step with `api/mod.rs` by the
-//! unit test that compares the two.
+//! batch, realtime, files, backups, logs, crons, the OAuth2 redirect and this document itself.
+//! Kept in step with `api/mod.rs` by the unit test that compares the two.
 
 use serde_json::{json, Map, Value};
 
@@ -17,6 +17,10 @@ pub(crate) const TAGS: &[(&str, &str)] = &[
     ("batch", "Several record writes in one transaction."),
     ("realtime", "Server-sent events of record changes."),
     ("files", "Files of file fields."),
+    ("oauth2", "The OAuth2 popup flow's redirect."),
+    ("backups", "Backups of the data dir (superusers only)."),
+    ("logs", "Request logs (superusers only)."),
+    ("crons", "Scheduled jobs (superusers only)."),
     ("openapi", "This document."),
 ];
 
@@ -59,6 +63,9 @@ pub(crate) fn add(paths: &mut Map<String, Value>) {
     );
     add_settings(paths);
     add_collections(paths);
+    add_backups(paths);
+    add_logs_and_crons(paths);
+    add_oauth2_redirect(paths);
     insert(
         paths,
         "/api/batch",
@@ -336,4 +343,244 @@ fn add_collections(paths: &mut Map<String, Value>) {
             )
         },
     );
+}
+
+fn add_backups(paths: &mut Map<String, Value>) {
+    let key = || path_parameter("key", "The backup's file name.");
+    insert(
+        paths,
+        "/api/backups",
+        "get",
+        Operation {
+            parameters: vec![parameter_ref("fields")],
+            responses: vec![(
+                "200",
+                json_response(
+                    "Every backup, by key.",
+                    json!({"type": "array", "items": {
+                        "type": "object",
+                        "properties": {
+                            "key": {"type": "string"},
+                            "size": {"type": "integer"},
+                            "modified": {"type": "string"},
+                        },
+                    }}),
+                ),
+            )],
+            ..superuser("backupsList", "backups", "List backups")
+        },
+    );
+    insert(
+        paths,
+        "/api/backups",
+        "post",
+        Operation {
+            body: Some(json_body(
+                json!({"type": "object", "properties": {"name": {"type": "string", "description": "`[a-z0-9_-]+\\.zip`; generated when empty."}}}),
+                false,
+            )),
+            responses: vec![("204", no_content())],
+            ..superuser("backupsCreate", "backups", "Back up the data dir now")
+        },
+    );
+    insert(
+        paths,
+        "/api/backups/upload",
+        "post",
+        Operation {
+            body: Some(json!({
+                "required": true,
+                "content": {"multipart/form-data": {"schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }}},
+            })),
+            responses: vec![("204", no_content())],
+            ..superuser("backupsUpload", "backups", "Upload a backup zip")
+        },
+    );
+    insert(
+        paths,
+        "/api/backups/{key}",
+        "get",
+        Operation {
+            parameters: vec![
+                key(),
+                json!({"name": "token", "in": "query", "required": true, "schema": {"type": "string"}, "description": "A superuser's file token (`POST /api/files/token`)."}),
+            ],
+            responses: vec![(
+                "200",
+                json!({
+                    "description": "The zip.",
+                    "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+                }),
+            )],
+            ..operation(
+                "backupsDownload",
+                "backups",
+                "Download a backup (with a superuser file token)",
+            )
+        },
+    );
+    insert(
+        paths,
+        "/api/backups/{key}",
+        "delete",
+        Operation {
+            parameters: vec![key()],
+            responses: vec![("204", no_content())],
+            ..superuser("backupsDelete", "backups", "Delete a backup")
+        },
+    );
+    insert(
+        paths,
+        "/api/backups/{key}/restore",
+        "post",
+        Operation {
+            parameters: vec![key()],
+            responses: vec![("204", no_content())],
+            ..superuser(
+                "backupsRestore",
+                "backups",
+                "Restore a backup; the server restarts on it",
+            )
+        },
+    );
+}
+
+fn add_logs_and_crons(paths: &mut Map<String, Value>) {
+    let log = || {
+        json!({"type": "object", "properties": {
+            "id": {"type": "string"},
+            "created": {"type": "string"},
+            "level": {"type": "integer"},
+            "message": {"type": "string"},
+            "data": {"type": "object"},
+        }})
+    };
+    insert(
+        paths,
+        "/api/logs",
+        "get",
+        Operation {
+            parameters: ["page", "perPage", "sort", "filter", "fields", "skipTotal"]
+                .into_iter()
+                .map(parameter_ref)
+                .collect(),
+            responses: vec![(
+                "200",
+                json_response(
+                    "A page of logs.",
+                    json!({"type": "object", "properties": {
+                        "page": {"type": "integer"},
+                        "perPage": {"type": "integer"},
+                        "totalItems": {"type": "integer"},
+                        "totalPages": {"type": "integer"},
+                        "items": {"type": "array", "items": log()},
+                    }}),
+                ),
+            )],
+            ..superuser("logsList", "logs", "List request logs")
+        },
+    );
+    insert(
+        paths,
+        "/api/logs",
+        "delete",
+        Operation {
+            responses: vec![("204", no_content())],
+            ..superuser("logsDelete", "logs", "Delete every log")
+        },
+    );
+    insert(
+        paths,
+        "/api/logs/stats",
+        "get",
+        Operation {
+            parameters: vec![parameter_ref("filter"), parameter_ref("fields")],
+            responses: vec![(
+                "200",
+                json_response(
+                    "Logs per hour.",
+                    json!({"type": "array", "items": {"type": "object", "properties": {
+                        "date": {"type": "string"},
+                        "total": {"type": "integer"},
+                    }}}),
+                ),
+            )],
+            ..superuser("logsStats", "logs", "Count logs per hour")
+        },
+    );
+    insert(
+        paths,
+        "/api/logs/{id}",
+        "get",
+        Operation {
+            parameters: vec![path_parameter("id", "Log id."), parameter_ref("fields")],
+            responses: vec![("200", json_response("The log.", log()))],
+            ..superuser("logsView", "logs", "View a log")
+        },
+    );
+    insert(
+        paths,
+        "/api/crons",
+        "get",
+        Operation {
+            parameters: vec![parameter_ref("fields")],
+            responses: vec![(
+                "200",
+                json_response(
+                    "The scheduled jobs.",
+                    json!({"type": "array", "items": {"type": "object", "properties": {
+                        "id": {"type": "string"},
+                        "expression": {"type": "string"},
+                    }}}),
+                ),
+            )],
+            ..superuser("cronsList", "crons", "List scheduled jobs")
+        },
+    );
+    insert(
+        paths,
+        "/api/crons/{id}",
+        "post",
+        Operation {
+            parameters: vec![path_parameter("id", "Job id, e.g. `__pbLogsCleanup__`.")],
+            responses: vec![("204", no_content())],
+            ..superuser("cronsRun", "crons", "Run a job now")
+        },
+    );
+}
+
+fn add_oauth2_redirect(paths: &mut Map<String, Value>) {
+    let query = |name: &str| json!({"name": name, "in": "query", "required": false, "schema": {"type": "string"}});
+    for (method, status) in [("get", "307"), ("post", "303")] {
+        insert(
+            paths,
+            "/api/oauth2-redirect",
+            method,
+            Operation {
+                parameters: if method == "get" {
+                    vec![query("state"), query("code"), query("error")]
+                } else {
+                    Vec::new()
+                },
+                body: (method == "post").then(|| {
+                    json!({"content": {"application/x-www-form-urlencoded": {"schema": {
+                        "type": "object",
+                        "properties": {"state": {"type": "string"}, "code": {"type": "string"}, "error": {"type": "string"}},
+                    }}}})
+                }),
+                responses: vec![(
+                    status,
+                    json!({"description": "To the dashboard's success or failure page; the realtime client named by `state` gets the code on `@oauth2`."}),
+                )],
+                ..operation(
+                    &format!("oauth2Redirect{}", method.to_uppercase()),
+                    "oauth2",
+                    "Hand an OAuth2 code to the realtime client that started the sign-in",
+                )
+            },
+        );
+    }
 }
