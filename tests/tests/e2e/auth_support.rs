@@ -60,16 +60,19 @@ impl Mail {
         decoded
     }
 
-    /// The first JWT in the message.
+    /// The first JWT in the message: a run of base64url text starting with `eyJ` that has
+    /// three parts (a MIME boundary can contain `eyJ` too, by chance).
     pub(crate) fn token(&self) -> String {
         let text = self.text();
-        let start = text
-            .find("eyJ")
-            .unwrap_or_else(|| panic!("no token in mail:\n{text}"));
-        text[start..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            .collect()
+        text.match_indices("eyJ")
+            .map(|(start, _)| {
+                text[start..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                    .collect::<String>()
+            })
+            .find(|candidate| candidate.split('.').count() == 3)
+            .unwrap_or_else(|| panic!("no token in mail:\n{text}"))
     }
 
     /// The text following `marker` up to the next whitespace or `<` (a code or id a template

