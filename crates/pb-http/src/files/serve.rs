@@ -41,6 +41,24 @@ pub struct Conditions {
     pub if_modified_since: Option<String>,
 }
 
+impl Conditions {
+    /// The `Range`, `If-Range` and `If-Modified-Since` headers of `request`.
+    pub fn from_request(request: &actix_web::HttpRequest) -> Conditions {
+        let header = |name: &str| {
+            request
+                .headers()
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_string)
+        };
+        Conditions {
+            range: header("range"),
+            if_range: header("if-range"),
+            if_modified_since: header("if-modified-since"),
+        }
+    }
+}
+
 /// A stored file about to be served.
 pub struct ServedFile {
     pub store: Arc<dyn FileStore>,

@@ -152,21 +152,7 @@ impl FileStorage {
                 return Ok(store);
             }
         }
-        let inner = AmazonS3Builder::new()
-            .with_bucket_name(&config.bucket)
-            .with_region(&config.region)
-            .with_endpoint(config.client_endpoint())
-            .with_access_key_id(&config.access_key)
-            .with_secret_access_key(&config.secret)
-            .with_virtual_hosted_style_request(!config.force_path_style)
-            .with_allow_http(true)
-            .build()
-            .map_err(|error| storage_unavailable(error.to_string()))?;
-        let store = Arc::new(ObjectFileStore::new(
-            Arc::new(inner),
-            self.bridge()?,
-            MetadataStyle::Attributes,
-        ));
+        let store = self.new_s3_store(&config)?;
         *cached = Some((config, Arc::clone(&store)));
         Ok(store)
     }
@@ -187,6 +173,11 @@ impl FileStorage {
 
     /// An uncached store on the bucket of `config` (the backups' own S3 settings).
     pub fn s3_bucket(&self, config: &S3Config) -> Result<Arc<dyn FileStore>, ApiError> {
+        Ok(self.new_s3_store(config)?)
+    }
+
+    /// A store on the bucket of `config`, its metadata kept as object attributes.
+    fn new_s3_store(&self, config: &S3Config) -> Result<Arc<ObjectFileStore>, ApiError> {
         let inner = AmazonS3Builder::new()
             .with_bucket_name(&config.bucket)
             .with_region(&config.region)

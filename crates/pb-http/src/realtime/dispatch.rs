@@ -168,20 +168,13 @@ fn clients_for_event(
         .collect()
 }
 
-/// Every client with at least one subscription, with a copy of its state as of event
-/// `number` (`None`: now).
-pub fn subscribed_clients(
-    registry: &Registry,
-    number: Option<u64>,
-) -> Vec<(Arc<Client>, ClientState)> {
+/// Every client with at least one subscription, with a copy of its current state.
+pub fn subscribed_clients(registry: &Registry) -> Vec<(Arc<Client>, ClientState)> {
     registry
         .all()
         .into_iter()
         .map(|client| {
-            let state = match number {
-                Some(number) => client.state_at(number),
-                None => client.state(),
-            };
+            let state = client.state();
             (client, state)
         })
         .filter(|(_, state)| !state.subscriptions.is_empty())

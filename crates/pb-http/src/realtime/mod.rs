@@ -333,7 +333,7 @@ impl Realtime {
             };
         }
         let schema = self.schema.get();
-        let clients = dispatch::subscribed_clients(&self.registry, None);
+        let clients = dispatch::subscribed_clients(&self.registry);
         let events: Vec<RecordEvent> = outcome
             .deleted
             .into_iter()

@@ -32,18 +32,7 @@ pub async fn handle(
         .find(|(name, _)| name == "token")
         .map(|(_, value)| value)
         .unwrap_or_default();
-    let header = |name: &str| {
-        request
-            .headers()
-            .get(name)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_string)
-    };
-    let conditions = Conditions {
-        range: header("range"),
-        if_range: header("if-range"),
-        if_modified_since: header("if-modified-since"),
-    };
+    let conditions = Conditions::from_request(&request);
     let state = Arc::clone(&state.into_inner());
     let prepared = run_blocking(move || {
         let superuser = txn::read(state.store.as_ref(), "", |tx| {

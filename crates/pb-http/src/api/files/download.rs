@@ -76,18 +76,7 @@ pub async fn handle(
     let (collection_name, record_id, filename) = path.into_inner();
     let query = FileQuery::from_request(&request);
     let parts = RequestParts::from_request(&request);
-    let header = |name: &str| {
-        request
-            .headers()
-            .get(name)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_string)
-    };
-    let conditions = Conditions {
-        range: header("range"),
-        if_range: header("if-range"),
-        if_modified_since: header("if-modified-since"),
-    };
+    let conditions = Conditions::from_request(&request);
     let state = Arc::clone(&state.into_inner());
     let prepared = run_blocking(move || {
         let located = txn::read(
