@@ -11,8 +11,30 @@ pub fn now() -> String {
 }
 
 /// Formats an instant in PocketBase's format.
+///
+/// Written field by field rather than through chrono's strftime, which parses the pattern on
+/// every call: every record write and every request log formats at least one instant.
 pub fn format(instant: DateTime<Utc>) -> String {
-    instant.format(FORMAT).to_string()
+    use chrono::{Datelike, Timelike};
+    use std::fmt::Write;
+    let year = instant.year();
+    if !(0..=9999).contains(&year) {
+        return instant.format(FORMAT).to_string();
+    }
+    let mut text = String::with_capacity(24);
+    // Writing into a String cannot fail.
+    let _ = write!(
+        text,
+        "{year:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}Z",
+        instant.month(),
+        instant.day(),
+        instant.hour(),
+        instant.minute(),
+        instant.second(),
+        // chrono counts a leap second as a nanosecond value of 1e9 and more.
+        (instant.nanosecond() % 1_000_000_000) / 1_000_000,
+    );
+    text
 }
 
 /// Parses the inputs PocketBase accepts for a date value: RFC 3339 with any offset, the stored form
@@ -57,8 +79,22 @@ pub fn rfc3339(instant: DateTime<Utc>) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formats_as_strftime_would() {
+        for text in [
+            "2024-01-02T03:04:05.006789Z",
+            "1999-12-31T23:59:59.999Z",
+            "0007-03-04T00:00:00Z",
+            "2026-11-23T02:51:50.5Z",
+        ] {
+            let instant = DateTime::parse_from_rfc3339(text).unwrap().to_utc();
+            assert_eq!(format(instant), instant.format(FORMAT).to_string());
+        }
+    }
 
     #[test]
     fn normalizes_the_accepted_inputs() {

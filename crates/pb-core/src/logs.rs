@@ -47,6 +47,19 @@ impl LogEntry {
     }
 }
 
+/// A row to add to `_logs`, its `data` already serialised: logs are written in bulk by a
+/// background thread, which builds the JSON text directly rather than through a [`Value`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewLog {
+    pub id: String,
+    /// `YYYY-MM-DD HH:MM:SS.sssZ`, UTC.
+    pub created: String,
+    pub level: i64,
+    pub message: String,
+    /// The JSON text of an object.
+    pub data: String,
+}
+
 /// The number of logs created within one hour.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogsHour {
@@ -61,8 +74,8 @@ pub struct LogsHour {
 /// Filters and orders are compiled against [`logs_collection`], so they refer to the table as
 /// `"_logs"` and bind every value.
 pub trait LogStore: Send + Sync {
-    /// Inserts `entries` in one transaction.
-    fn insert(&self, entries: &[LogEntry]) -> Result<(), StoreError>;
+    /// Inserts `logs` in one transaction.
+    fn insert(&self, logs: &[NewLog]) -> Result<(), StoreError>;
     /// A page of logs.
     fn list(&self, query: &RecordQuery) -> Result<Vec<LogEntry>, StoreError>;
     /// How many logs the query's filter matches.

@@ -1,5 +1,5 @@
 //! What one request leaves behind ([`PendingLog`], captured on the request path with no I/O)
-//! and how it becomes a `_logs` row in PocketBase's shape ([`to_entry`], on the writer thread).
+//! and how it becomes a `_logs` row in PocketBase's shape ([`to_new_log`], on the writer thread).
 //!
 //! The row: level 0 for a success and 8 for a failure; message `METHOD <unescaped URI>`;
 //! `data` with `type: "request"`, `url` (the raw URI), `method`, `status`, `execTime`
@@ -7,8 +7,9 @@
 //! the settings say `authId`, `userIP` and `remoteIP`; failures add `error` and `details`.
 //! Keys are stored sorted, as Go writes a map.
 
-use pb_core::logs::{LogEntry, LEVEL_ERROR, LEVEL_INFO};
-use serde_json::{Map, Number, Value};
+use chrono::{DateTime, Utc};
+use pb_core::logs::{NewLog, LEVEL_ERROR, LEVEL_INFO};
+use serde_json::{Number, Value};
 
 /// PocketBase cuts the URI at 3000 bytes, and the referer and user agent at 2000.
 const MAX_URI: usize = 3000;
@@ -27,8 +28,8 @@ pub struct LogFailure {
 /// A request as captured for its log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PendingLog {
-    /// When the response was ready, `YYYY-MM-DD HH:MM:SS.sssZ`.
-    pub created: String,
+    /// When the response was ready (formatted on the writer thread).
+    pub created: DateTime<Utc>,
     pub method: String,
     /// The path and query as received (percent-encoded).
     pub uri: String,
@@ -100,64 +101,87 @@ pub fn message(method: &str, uri: &str) -> String {
     format!("{method} {uri}")
 }
 
-/// Builds the row of `log`, acting as `auth`, under the id `id`.
-pub fn to_entry(log: PendingLog, auth: Option<&AuthFacts>, id: String) -> LogEntry {
+/// Appends `value` to `out` as JSON.
+fn push_json(out: &mut Vec<u8>, value: &impl serde::Serialize) {
+    // Serialising a string, number or `Value` into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, value);
+}
+
+/// Appends `,"key":` (or `{"key":` for the first key) to `out`.
+fn push_key(out: &mut Vec<u8>, key: &str) {
+    out.push(if out.is_empty() { b'{' } else { b',' });
+    push_json(out, &key);
+    out.push(b':');
+}
+
+/// Builds the row of `log`, acting as `auth`, under the id `id`. `data`'s JSON is written
+/// straight into text, its keys in Go's (byte) order.
+pub fn to_new_log(log: PendingLog, auth: Option<&AuthFacts>, id: String) -> NewLog {
     let level = log.level();
     let method = cut(&log.method.to_ascii_uppercase(), MAX_METHOD);
     let uri = cut(&log.uri, MAX_URI);
-    let mut data = Map::new();
-    data.insert("type".into(), Value::String("request".into()));
+    let mut data = Vec::with_capacity(256 + uri.len() + log.user_agent.len());
+    push_key(&mut data, "auth");
+    push_json(
+        &mut data,
+        &auth.map_or("", |auth| auth.collection_name.as_str()),
+    );
+    if let Some(auth) = auth.filter(|_| log.log_auth_id) {
+        push_key(&mut data, "authId");
+        push_json(&mut data, &auth.record_id);
+    }
+    if let Some(failure) = &log.failure {
+        push_key(&mut data, "details");
+        push_json(&mut data, &failure.details);
+        push_key(&mut data, "error");
+        push_json(&mut data, &failure.message);
+    }
     if let Some(exec_time) = Number::from_f64(log.exec_time_ms) {
-        data.insert("execTime".into(), Value::Number(exec_time));
+        push_key(&mut data, "execTime");
+        push_json(&mut data, &exec_time);
     }
-    if let Some(failure) = log.failure {
-        data.insert("error".into(), Value::String(failure.message));
-        data.insert("details".into(), failure.details);
+    push_key(&mut data, "method");
+    push_json(&mut data, &method);
+    push_key(&mut data, "referer");
+    push_json(&mut data, &cut(&log.referer, MAX_HEADER));
+    if let Some((_, remote_ip)) = &log.ips {
+        push_key(&mut data, "remoteIP");
+        push_json(&mut data, remote_ip);
     }
-    data.insert("url".into(), Value::String(uri.clone()));
-    data.insert("method".into(), Value::String(method.clone()));
-    data.insert("status".into(), Value::from(log.status));
-    data.insert(
-        "referer".into(),
-        Value::String(cut(&log.referer, MAX_HEADER)),
-    );
-    data.insert(
-        "userAgent".into(),
-        Value::String(cut(&log.user_agent, MAX_HEADER)),
-    );
-    match auth {
-        Some(auth) => {
-            data.insert("auth".into(), Value::String(auth.collection_name.clone()));
-            if log.log_auth_id {
-                data.insert("authId".into(), Value::String(auth.record_id.clone()));
-            }
-        }
-        None => {
-            data.insert("auth".into(), Value::String(String::new()));
-        }
+    push_key(&mut data, "status");
+    push_json(&mut data, &log.status);
+    push_key(&mut data, "type");
+    push_json(&mut data, &"request");
+    push_key(&mut data, "url");
+    push_json(&mut data, &uri);
+    push_key(&mut data, "userAgent");
+    push_json(&mut data, &cut(&log.user_agent, MAX_HEADER));
+    if let Some((user_ip, _)) = &log.ips {
+        push_key(&mut data, "userIP");
+        push_json(&mut data, user_ip);
     }
-    if let Some((user_ip, remote_ip)) = log.ips {
-        data.insert("userIP".into(), Value::String(user_ip));
-        data.insert("remoteIP".into(), Value::String(remote_ip));
-    }
-    data.sort_keys();
-    LogEntry {
+    data.push(b'}');
+    NewLog {
         id,
-        created: log.created,
+        created: pb_core::datetime::format(log.created),
         level,
         message: message(&method, &uri),
-        data: Value::Object(data),
+        // serde_json writes UTF-8 only.
+        data: String::from_utf8(data).unwrap_or_default(),
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use serde_json::json;
 
     fn pending() -> PendingLog {
         PendingLog {
-            created: "2026-11-22 23:38:46.677Z".into(),
+            created: DateTime::parse_from_rfc3339("2026-11-22T23:38:46.677Z")
+                .unwrap()
+                .to_utc(),
             method: "GET".into(),
             uri: "/api/collections/users/records?filter=x%3D1".into(),
             status: 400,
@@ -176,14 +200,15 @@ mod tests {
 
     #[test]
     fn a_failed_request_as_pocketbase_logs_it() {
-        let entry = to_entry(pending(), None, "xcyn2us69r7wd7l".into());
+        let entry = to_new_log(pending(), None, "xcyn2us69r7wd7l".into());
+        assert_eq!(entry.created, "2026-11-22 23:38:46.677Z");
         assert_eq!(entry.level, 8);
         assert_eq!(
             entry.message,
             "GET /api/collections/users/records?filter=x=1"
         );
         assert_eq!(
-            entry.data.to_string(),
+            entry.data,
             json!({
                 "auth": "", "details": null,
                 "error": "Something went wrong while processing your request.",
@@ -207,12 +232,18 @@ mod tests {
             collection_name: "users".into(),
             record_id: "u1".into(),
         };
-        let entry = to_entry(log, Some(&auth), "id".into());
+        let entry = to_new_log(log.clone(), Some(&auth), "id".into());
         assert_eq!(entry.level, 0);
-        assert_eq!(entry.data["auth"], "users");
-        assert_eq!(entry.data["authId"], "u1");
-        assert!(entry.data.get("userIP").is_none());
-        assert!(entry.data.get("error").is_none());
+        assert_eq!(
+            entry.data,
+            r#"{"auth":"users","authId":"u1","execTime":0.279727,"method":"GET","referer":"http://r/","status":200,"type":"request","url":"/api/collections/users/records?filter=x%3D1","userAgent":"ua1"}"#
+        );
+        log.log_auth_id = false;
+        log.referer = "q\"uote\u{1}".into();
+        let entry = to_new_log(log, Some(&auth), "id".into());
+        let data: Value = serde_json::from_str(&entry.data).unwrap();
+        assert_eq!(data["referer"], "q\"uote\u{1}");
+        assert!(data.get("authId").is_none());
     }
 
     #[test]
