@@ -47,6 +47,7 @@ async function createSchema(admin) {
       { name: "labels", type: "select", values: ["x", "y", "z"], maxSelect: 3 },
       { name: "meta", type: "json" },
       { name: "doc", type: "file", maxSelect: 1, maxSize: 1_000_000 },
+      { name: "private", type: "file", maxSelect: 2, maxSize: 1_000_000, protected: true },
       { name: "tags", type: "relation", collectionId: tags.id, maxSelect: 5 },
       { name: "secret", type: "password" },
       { name: "place", type: "geoPoint" },
@@ -94,6 +95,8 @@ test("records: create, edit and delete a record with every field type", async ()
     await page.getByText("JSON (valid)").waitFor();
     await page.getByLabel("doc", { exact: true }).setInputFiles({ name: "pixel.png", mimeType: "image/png", buffer: PIXEL });
     await page.getByText("pixel.png (1 KB)").waitFor();
+    await page.getByLabel("private", { exact: true }).setInputFiles({ name: "secret.png", mimeType: "image/png", buffer: PIXEL });
+    await page.getByText("secret.png (1 KB)").waitFor();
     await page.getByRole("button", { name: "Choose tags" }).click();
     const picker = page.getByRole("dialog", { name: "Choose tags (tags)" });
     await picker.getByLabel("Search tags").fill("red");
@@ -122,6 +125,8 @@ test("records: create, edit and delete a record with every field type", async ()
     assert.deepEqual(created.labels, ["x", "z"]);
     assert.deepEqual(created.meta, { a: 1 });
     assert.match(created.doc, /^pixel_\w+\.png$/);
+    assert.equal(created.private.length, 1);
+    assert.match(created.private[0], /^secret_\w+\.png$/);
     assert.deepEqual(created.tags, [red.id]);
     assert.deepEqual(created.place, { lon: 13.4, lat: 52.5 });
     assert.equal(created.secret, "", "a password is never read back");
@@ -135,14 +140,22 @@ test("records: create, edit and delete a record with every field type", async ()
     const thumb = page.locator(`img[src*="${created.doc}"]`);
     await thumb.waitFor();
     assert.match(await thumb.getAttribute("src"), /thumb=100x100/);
-    await thumb.evaluate(
-      (img) =>
-        new Promise((resolve, reject) => {
-          if (img.complete && img.naturalWidth > 0) return resolve();
-          img.addEventListener("load", resolve);
-          img.addEventListener("error", () => reject(new Error(`thumbnail failed: ${img.src}`)));
-        }),
-    );
+    // The protected file's thumbnail loads through a file token.
+    const privateThumb = page.locator(`img[src*="${created.private[0]}"]`);
+    await privateThumb.waitFor();
+    assert.match(await privateThumb.getAttribute("src"), /token=ey/);
+    const anonymous = await fetch(`${server.url}/api/files/things/${created.id}/${created.private[0]}`);
+    assert.equal(anonymous.status, 404, "the protected file needs a token");
+    for (const image of [thumb, privateThumb]) {
+      await image.evaluate(
+        (img) =>
+          new Promise((resolve, reject) => {
+            if (img.complete && img.naturalWidth > 0) return resolve();
+            img.addEventListener("load", resolve);
+            img.addEventListener("error", () => reject(new Error(`thumbnail failed: ${img.src}`)));
+          }),
+      );
+    }
     await page.getByText(`red (${red.id})`).waitFor();
     await page.getByLabel("title *", { exact: true }).fill("first thing edited");
     await page.getByLabel("count", { exact: true }).fill("8.5");
@@ -335,12 +348,12 @@ test("records: CSV export of the filtered records, then import with per-row erro
     const csv = readFileSync(await download.path(), "utf8");
     await page.getByRole("status").filter({ hasText: "Exported 2 record(s)." }).waitFor();
     const lines = csv.split("\r\n");
-    assert.equal(lines[0], "id,title,body,count,done,contact,site,due,kind,labels,meta,doc,tags,place,created");
+    assert.equal(lines[0], "id,title,body,count,done,contact,site,due,kind,labels,meta,doc,private,tags,place,created");
     const stored = await admin.collection("things").getFullList({ filter: "count < 10" });
     const first = stored.find((r) => r.count === 2);
     assert.ok(
       csv.includes(
-        `${first.id},"say ""hi"", friend",,2,false,,,,,"[""x"",""y""]","{""k"":[1]}",,"[""${red.id}"",""${blue.id}""]","{""lon"":0,""lat"":0}",${first.created}`,
+        `${first.id},"say ""hi"", friend",,2,false,,,,,"[""x"",""y""]","{""k"":[1]}",,[],"[""${red.id}"",""${blue.id}""]","{""lon"":0,""lat"":0}",${first.created}`,
       ),
       csv,
     );
