@@ -1,7 +1,7 @@
 // The records browser and editor in a real browser: a record with one field of every type
 // created, edited (file upload and drop, relation pick) and deleted; filter with suggestions
 // and history, sort, paging and the column picker; bulk edit and bulk delete; CSV export then
-// import; impersonating a user. Each test checks the page and what the API then holds, and
+// import; an auth record's extras (password, mails, OAuth2 links, impersonation). Each test checks the page and what the API then holds, and
 // saves a screenshot.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -10,6 +10,7 @@ import PocketBase, { getTokenPayload } from "pocketbase";
 import { startServer } from "../lib/server.js";
 import { launchBrowser, openPage, screenshot } from "../lib/browser.js";
 import { login, adminClient, columnTexts } from "../lib/ui.js";
+import { startSmtpReceiver } from "../lib/smtp_receiver.js";
 
 let browser;
 before(async () => {
@@ -390,17 +391,38 @@ test("records: CSV export of the filtered records, then import with per-row erro
   }
 });
 
-test("records: impersonate a user and copy the token, which signs in as that user", async () => {
+test("records: auth record extras: set password, send mails, unlink OAuth2, impersonate", async () => {
   const server = await startServer({ superuser: true });
+  const receiver = await startSmtpReceiver();
   try {
     const admin = await adminClient(server.url);
+    await admin.settings.update({ smtp: { enabled: true, host: "127.0.0.1", port: receiver.port, tls: false } });
     const user = await admin.collection("users").create({ email: "user@example.com", password: "user-pass-1", passwordConfirm: "user-pass-1" });
     await admin.collection("users").create({ email: "other@example.com", password: "user-pass-1", passwordConfirm: "user-pass-1" });
+    await admin.collection("_externalAuths").create({ collectionRef: user.collectionId, recordRef: user.id, provider: "google", providerId: "g-123" });
     const page = await openPage(browser, { permissions: ["clipboard-read", "clipboard-write"] });
     await login(page, server.url);
     await page.goto(`${server.url}/_/#/collections/users/records/${user.id}`);
     await page.getByRole("heading", { name: "Edit users record" }).waitFor();
+
+    // Linked OAuth2 accounts: listed, and unlinked after a confirmation.
+    await page.getByText("google (g-123)").waitFor();
+    page.once("dialog", (dialog) => dialog.accept());
+    await page.getByRole("button", { name: "Unlink google" }).click();
     await page.getByText("No linked OAuth2 accounts.").waitFor();
+    assert.equal((await admin.collection("_externalAuths").getFullList()).length, 0);
+
+    // The verification and password reset mails go to the record's address.
+    await page.getByRole("button", { name: "Send verification email" }).click();
+    await page.getByRole("status").filter({ hasText: "Verification e-mail sent to user@example.com." }).waitFor();
+    const verification = await receiver.next((m) => m.recipients.includes("user@example.com"));
+    assert.match(verification.text, /#\/auth\/confirm-verification\/ey/);
+    await page.getByRole("button", { name: "Send password reset email" }).click();
+    await page.getByRole("status").filter({ hasText: "Password reset e-mail sent to user@example.com." }).waitFor();
+    const reset = await receiver.next((m) => m.recipients.includes("user@example.com"));
+    assert.match(reset.text, /#\/auth\/confirm-password-reset\/ey/);
+
+    // Impersonate: a 600 s token, copied to the clipboard, that authenticates as the user.
     await page.getByLabel("Token duration").fill("600");
     await page.getByRole("button", { name: "Impersonate" }).click();
     const tokenBox = page.getByLabel("Impersonation token");
@@ -410,7 +432,6 @@ test("records: impersonate a user and copy the token, which signs in as that use
     await page.getByRole("status").filter({ hasText: "Token copied" }).waitFor();
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), token);
     await screenshot(page, "records-impersonate");
-
     const payload = getTokenPayload(token);
     assert.equal(payload.id, user.id);
     assert.ok(Math.abs(payload.exp - (Date.now() / 1000 + 600)) < 60, `exp ${payload.exp}`);
@@ -419,8 +440,18 @@ test("records: impersonate a user and copy the token, which signs in as that use
     asUser.authStore.save(token, null);
     const visible = await asUser.collection("users").getFullList();
     assert.deepEqual(visible.map((r) => r.email), ["user@example.com"], "the token authenticates as the user");
+
+    // Set a new password (with its confirmation) and mark the record verified.
+    await page.getByLabel(/^password( \*)?$/).fill("changed-pass-1");
+    await page.getByLabel("password confirm", { exact: true }).fill("changed-pass-1");
+    await page.getByLabel("verified", { exact: true }).check();
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.getByRole("heading", { name: "users", exact: true }).waitFor();
+    const signedIn = await new PocketBase(server.url).collection("users").authWithPassword("user@example.com", "changed-pass-1");
+    assert.equal(signedIn.record.verified, true);
     assert.deepEqual(page.problems, []);
   } finally {
+    await receiver.close();
     await server.stop();
   }
 });
