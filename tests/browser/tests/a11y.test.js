@@ -81,6 +81,16 @@ for (const variant of [
       await page.goto(`${server.url}/_/#/collections/notes/edit`);
       await page.getByRole("heading", { name: "Edit collection notes" }).waitFor();
       await check(page, `${variant.name}-collection-editor`, found);
+      // Records area: the CSV import dialog and an auth record's editor (extras, impersonate).
+      await page.goto(`${server.url}/_/#/collections/notes`);
+      await page.getByRole("button", { name: "Import CSV" }).click();
+      await page.getByRole("dialog").waitFor();
+      await check(page, `${variant.name}-records-csv-import`, found);
+      await page.keyboard.press("Escape");
+      const user = await admin.collection("users").create({ email: "a11y@example.com", password: "passpass123", passwordConfirm: "passpass123" });
+      await page.goto(`${server.url}/_/#/collections/users/records/${user.id}`);
+      await page.getByRole("button", { name: "Impersonate" }).waitFor();
+      await check(page, `${variant.name}-auth-record-editor`, found);
     } finally {
       await server.stop();
     }
