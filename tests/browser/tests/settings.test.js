@@ -219,3 +219,98 @@ test("collections exported as JSON are imported back after a side-by-side review
     await server.stop();
   }
 });
+
+test("the smaller settings pages save what they show, and show PocketBase's field errors", async () => {
+  const server = await startServer({ superuser: true });
+  try {
+    const admin = await adminClient(server.url);
+    const page = await openPage(browser);
+    page.on("dialog", (dialog) => dialog.accept());
+    await login(page, server.url);
+
+    // Application: a blank name is refused beside the input, then a new name is saved.
+    await page.goto(`${server.url}/_/#/settings/application`);
+    await page.getByLabel("Application name").fill("");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.locator("#app-name-error").filter({ hasText: "Cannot be blank." }).waitFor();
+    assert.equal(await page.getByLabel("Application name").getAttribute("aria-invalid"), "true");
+    await page.getByLabel("Application name").fill("Renamed app");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+    assert.equal((await admin.settings.getAll()).meta.appName, "Renamed app");
+
+    // Rate limits: a rule with a blank label is refused in its row; a filled one is saved.
+    await page.getByRole("link", { name: "Rate limits" }).click();
+    await page.getByLabel("Enable rate limits").check();
+    await page.getByRole("button", { name: "Add rule" }).click();
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.getByRole("cell").filter({ hasText: "Cannot be blank." }).waitFor();
+    await page.getByLabel("Label of rule 5").fill("/api/custom");
+    await page.getByLabel("Max requests of rule 5").fill("7");
+    await page.getByLabel("Interval of rule 5").fill("2");
+    await page.getByLabel("Audience of rule 5").selectOption("@guest");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+    const limits = (await admin.settings.getAll()).rateLimits;
+    assert.equal(limits.enabled, true);
+    assert.deepEqual(limits.rules.at(-1), { label: "/api/custom", audience: "@guest", maxRequests: 7, duration: 2 });
+    assert.equal(limits.rules.length, 5);
+
+    // Batch and trusted proxy.
+    await page.getByRole("link", { name: "Batch" }).click();
+    await page.getByLabel("Enable the batch API").check();
+    await page.getByLabel("Max requests per batch").fill("10");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+    await page.getByRole("link", { name: "Trusted proxy" }).click();
+    await page.getByLabel("Client IP headers (comma separated)").fill("X-Forwarded-For, X-Real-IP");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+    const saved = await admin.settings.getAll();
+    assert.deepEqual(saved.batch, { enabled: true, maxRequests: 10, timeout: 3, maxBodySize: 0 });
+    assert.deepEqual(saved.trustedProxy, { headers: ["X-Forwarded-For", "X-Real-IP"], useLeftmostIP: false });
+
+    // File storage: S3 pointed at a closed port; the connection test reports the failure.
+    await page.getByRole("link", { name: "File storage" }).click();
+    await page.getByLabel("Use S3 storage").check();
+    await page.getByLabel("Endpoint").fill(`http://127.0.0.1:${await freePort()}`);
+    await page.getByLabel("Bucket").fill("bucket");
+    await page.getByLabel("Region").fill("us-east-1");
+    await page.getByLabel("Access key").fill("key");
+    await page.getByLabel("Secret").fill("secret");
+    assert.equal(await page.getByRole("button", { name: "Test connection" }).isDisabled(), true);
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+    await page.getByRole("button", { name: "Test connection" }).click();
+    await page.getByRole("alert").filter({ hasText: "Failed to test the S3 filesystem." }).waitFor();
+    assert.equal((await admin.settings.getAll()).s3.bucket, "bucket");
+    await screenshot(page, "settings-storage-test-failed");
+
+    // Crons: the system jobs are listed and run on demand.
+    await page.getByRole("link", { name: "Crons" }).click();
+    const jobs = await admin.crons.getFullList();
+    assert.ok(jobs.some((job) => job.id === "__pbLogsCleanup__"));
+    await page.getByRole("cell", { name: "__pbLogsCleanup__", exact: true }).waitFor();
+    assert.equal(await page.locator("tbody tr").count(), jobs.length);
+    await page.getByRole("button", { name: "Run __pbLogsCleanup__ now" }).click();
+    await page.getByRole("status").filter({ hasText: "Started __pbLogsCleanup__." }).waitFor();
+
+    // Superusers: add one, then delete it (never the signed-in one).
+    await page.getByRole("link", { name: "Superusers" }).click();
+    await page.getByLabel("Email").fill("second@example.com");
+    await page.getByLabel("Password", { exact: true }).fill("passpass123");
+    await page.getByLabel("Password confirm").fill("passpass123");
+    await page.getByRole("button", { name: "Add superuser" }).click();
+    await page.getByRole("cell", { name: "second@example.com", exact: true }).waitFor();
+    assert.equal((await admin.collection("_superusers").getFullList()).length, 2);
+    assert.equal(await page.getByRole("button", { name: "Delete admin@example.com" }).count(), 0);
+    await screenshot(page, "settings-superusers");
+    await page.getByRole("button", { name: "Delete second@example.com" }).click();
+    await page.getByRole("status").filter({ hasText: "Deleted second@example.com." }).waitFor();
+    const left = await admin.collection("_superusers").getFullList();
+    assert.deepEqual(left.map((record) => record.email), ["admin@example.com"]);
+    assert.deepEqual(page.problems.filter((p) => !/status of 400/.test(p)), []);
+  } finally {
+    await server.stop();
+  }
+});

@@ -234,6 +234,21 @@ fn test_s3_against_an_unreachable_endpoint_answers_400() {
         );
         assert!(started.elapsed() < std::time::Duration::from_secs(20));
     }
+
+    // Virtual-hosted style puts the bucket before an IP address: no valid URL, a 400 (and the
+    // server keeps serving).
+    let (status, _) = superuser.patch("/api/settings", &json!({"s3": {"forcePathStyle": false}}));
+    assert_eq!(status, 200);
+    let (status, body) = superuser.post("/api/settings/test/s3", &json!({"filesystem": "storage"}));
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Failed to test the S3 filesystem. Raw error: \ninvalid S3 endpoint"),
+        "{body}"
+    );
+    assert_eq!(server.guest().get("/api/health").0, 200);
 }
 
 #[test]

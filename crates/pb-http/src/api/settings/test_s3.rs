@@ -8,11 +8,12 @@
 //! it has no retries and short timeouts (the storage client retries for minutes), and it must
 //! not replace the client that serves files.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::TryStreamExt;
+use futures_util::{FutureExt, TryStreamExt};
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjectPath;
 use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig};
@@ -83,7 +84,14 @@ fn raw_failure(error: &str) -> ApiError {
 }
 
 /// A client for `config` that gives up quickly.
+///
+/// The endpoint (with the bucket as first host label unless path style is forced) must parse
+/// as a URL first: the S3 client panics on one that does not (e.g. `bucket.127.0.0.1`).
 fn probe_client(config: &S3Config) -> Result<Arc<dyn ObjectStore>, String> {
+    let endpoint = config.client_endpoint();
+    if let Err(error) = url::Url::parse(&endpoint) {
+        return Err(format!("invalid S3 endpoint {endpoint:?}: {error}"));
+    }
     let retry = RetryConfig {
         max_retries: 0,
         retry_timeout: REQUEST_TIMEOUT,
@@ -96,7 +104,7 @@ fn probe_client(config: &S3Config) -> Result<Arc<dyn ObjectStore>, String> {
     AmazonS3Builder::new()
         .with_bucket_name(&config.bucket)
         .with_region(&config.region)
-        .with_endpoint(config.client_endpoint())
+        .with_endpoint(endpoint)
         .with_access_key_id(&config.access_key)
         .with_secret_access_key(&config.secret)
         .with_virtual_hosted_style_request(!config.force_path_style)
@@ -156,7 +164,13 @@ pub async fn handle(
         .and_then(|settings| config_of(settings, filesystem))
         .ok_or_else(|| raw_failure("S3 storage filesystem is not enabled."))?;
     let store = probe_client(&config).map_err(|error| raw_failure(&error))?;
-    probe(store).await.map_err(|error| raw_failure(&error))?;
+    // A panic inside the S3 client must not take the request (or the worker) down with it.
+    let outcome = AssertUnwindSafe(probe(store)).catch_unwind().await;
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => return Err(raw_failure(&error)),
+        Err(_) => return Err(raw_failure("the S3 client failed unexpectedly")),
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -199,6 +213,25 @@ mod tests {
             "files"
         );
         assert!(config_of(&settings, Filesystem::Backups).is_none());
+    }
+
+    #[test]
+    fn an_endpoint_that_is_no_url_is_refused_before_any_request() {
+        let config = S3Config {
+            bucket: "bucket".into(),
+            region: "us-east-1".into(),
+            endpoint: "http://127.0.0.1:9000".into(),
+            access_key: "key".into(),
+            secret: "secret".into(),
+            force_path_style: false,
+        };
+        let error = probe_client(&config).err().unwrap();
+        assert!(error.starts_with("invalid S3 endpoint"), "{error}");
+        let path_style = S3Config {
+            force_path_style: true,
+            ..config
+        };
+        assert!(probe_client(&path_style).is_ok());
     }
 
     #[test]
