@@ -48,6 +48,12 @@ test("the logs page lists the requests just made, filters them and opens one", a
     const figure = await page.locator("figcaption").textContent();
     assert.match(figure, /^2 request\(s\) in 1 hour\(s\) with logs/);
 
+    // The level filter adds to the text filter: no INFO log is a 404.
+    await page.getByLabel("Level", { exact: true }).selectOption("0");
+    await page.getByText("0 log(s)", { exact: true }).waitFor();
+    await page.getByLabel("Level", { exact: true }).selectOption("8");
+    await page.getByText("2 log(s)", { exact: true }).waitFor();
+
     await page.getByRole("button", { name: "GET /api/collections/missing_too/records" }).click();
     const dialog = page.getByRole("dialog", { name: "Log details" });
     await dialog.getByText("data.status").waitFor();

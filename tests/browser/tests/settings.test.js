@@ -4,7 +4,9 @@
 // the page shows and what the API holds afterwards, and saves a screenshot.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
 import { SMTPServer } from "smtp-server";
 import { startServer, freePort } from "../lib/server.js";
 import { launchBrowser, openPage, screenshot } from "../lib/browser.js";
@@ -142,6 +144,28 @@ test("a backup is created, downloaded, and restored while the page waits for the
     const bytes = readFileSync(await download.path());
     assert.equal(bytes.subarray(0, 4).toString("latin1"), "PK\x03\x04");
     assert.equal(bytes.length, listed[0].size);
+
+    // The downloaded zip uploads back under another name, and that copy can be deleted.
+    const copyDir = mkdtempSync(join(tmpdir(), "pb-backup-copy-"));
+    const copyPath = join(copyDir, "uploaded_copy.zip");
+    writeFileSync(copyPath, bytes);
+    await page.getByLabel("Upload a backup").setInputFiles(copyPath);
+    await page.getByRole("cell", { name: "uploaded_copy.zip", exact: true }).waitFor();
+    assert.deepEqual((await admin.backups.getFullList()).map((b) => b.key).sort(), ["first_backup.zip", "uploaded_copy.zip"]);
+    page.once("dialog", (dialog) => dialog.accept());
+    await page.getByRole("button", { name: "Delete uploaded_copy.zip" }).click();
+    await page.getByRole("status").filter({ hasText: "Deleted uploaded_copy.zip." }).waitFor();
+    assert.deepEqual((await admin.backups.getFullList()).map((b) => b.key), ["first_backup.zip"]);
+    rmSync(copyDir, { recursive: true, force: true });
+
+    // The automatic backup schedule.
+    await page.getByLabel("Automatic backups (cron)").fill("0 3 * * *");
+    await page.getByLabel("Automatic backups to keep").fill("2");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+    const backupSettings = (await admin.settings.getAll()).backups;
+    assert.equal(backupSettings.cron, "0 3 * * *");
+    assert.equal(backupSettings.cronMaxKeep, 2);
 
     // Made after the backup: the restore must take it away.
     await admin.collection("users").create({ email: "after@example.com", password: "passpass123", passwordConfirm: "passpass123" });
