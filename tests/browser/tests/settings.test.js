@@ -86,6 +86,8 @@ test("SMTP settings are saved and a test email reaches a local receiver", async 
     await page.getByLabel("Use an SMTP mail server").check();
     await page.getByLabel("SMTP host").fill("127.0.0.1");
     await page.getByLabel("Port", { exact: true }).fill(String(receiver.port));
+    // The test mail goes through the saved settings, so it waits for the save.
+    assert.equal(await page.getByRole("button", { name: "Send test email" }).isDisabled(), true);
     await page.getByRole("button", { name: "Save changes" }).click();
     await page.getByRole("status").filter({ hasText: "Saved." }).waitFor();
 
