@@ -91,6 +91,20 @@ for (const variant of [
       await page.goto(`${server.url}/_/#/collections/users/records/${user.id}`);
       await page.getByRole("button", { name: "Impersonate" }).waitFor();
       await check(page, `${variant.name}-auth-record-editor`, found);
+      // Settings and logs screens.
+      await page.goto(`${server.url}/_/#/settings/mail`);
+      await page.getByRole("heading", { name: "Mail settings" }).waitFor();
+      await check(page, `${variant.name}-settings-mail`, found);
+      await page.goto(`${server.url}/_/#/settings/backups`);
+      await page.getByText("No backups yet.").waitFor();
+      await check(page, `${variant.name}-settings-backups`, found);
+      await page.goto(`${server.url}/_/#/settings/rate-limits`);
+      await page.getByRole("table", { name: /Rules/ }).waitFor();
+      await check(page, `${variant.name}-settings-rate-limits`, found);
+      await page.goto(`${server.url}/_/#/logs`);
+      await page.getByRole("heading", { name: "Logs", exact: true }).waitFor();
+      await page.getByRole("button", { name: /^GET \/api\// }).first().waitFor();
+      await check(page, `${variant.name}-logs`, found);
     } finally {
       await server.stop();
     }

@@ -969,13 +969,13 @@ fn the_startup_sweep_removes_files_no_record_names() {
 
 /// A `moto_server` (S3 API) on a free loopback port, killed when dropped; `None` when it is not
 /// installed (`pip install 'moto[server]'`).
-struct Moto {
+pub(crate) struct Moto {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Moto {
-    fn start() -> Option<Moto> {
+    pub(crate) fn start() -> Option<Moto> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -1002,7 +1002,7 @@ impl Moto {
         None
     }
 
-    fn keys(&self, bucket: &str) -> Vec<String> {
+    pub(crate) fn keys(&self, bucket: &str) -> Vec<String> {
         let listing = ureq::get(&format!("{}/{bucket}?list-type=2", self.url))
             .call()
             .unwrap()

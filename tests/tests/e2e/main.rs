@@ -38,6 +38,7 @@ mod realtime;
 mod records;
 mod serve;
 mod settings;
+mod settings_tests;
 mod superuser_cli;
 mod superuser_ips;
 mod superusers_auth;

@@ -62,6 +62,14 @@ pub fn configure(config: &mut web::ServiceConfig) {
         )
         .route("/api/settings", web::get().to(settings::get))
         .route("/api/settings", web::patch().to(settings::patch))
+        .route(
+            "/api/settings/test/email",
+            web::post().to(settings::test_email::handle),
+        )
+        .route(
+            "/api/settings/test/s3",
+            web::post().to(settings::test_s3::handle),
+        )
         .route("/api/collections", web::get().to(collections::list::handle))
         .route(
             "/api/collections",

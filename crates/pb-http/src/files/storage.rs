@@ -56,7 +56,7 @@ impl S3Config {
 
     /// The endpoint as the S3 client wants it: with the bucket as the first host label when
     /// requests use virtual-hosted style (`forcePathStyle` off).
-    fn client_endpoint(&self) -> String {
+    pub fn client_endpoint(&self) -> String {
         if self.force_path_style {
             return self.endpoint.clone();
         }

@@ -228,6 +228,59 @@ fn add_settings(paths: &mut Map<String, Value>) {
             ..superuser("settingsUpdate", "settings", "Change some settings")
         },
     );
+    insert(
+        paths,
+        "/api/settings/test/email",
+        "post",
+        Operation {
+            body: Some(json_body(
+                json!({
+                    "type": "object",
+                    "required": ["email", "template"],
+                    "properties": {
+                        "email": {"type": "string", "format": "email"},
+                        "template": {"type": "string", "enum": [
+                            "verification", "password-reset", "email-change", "otp", "login-alert"
+                        ]},
+                        "collection": {
+                            "type": "string",
+                            "description": "Auth collection id or name; `_superusers` when empty."
+                        },
+                    },
+                }),
+                true,
+            )),
+            responses: vec![("204", no_content())],
+            ..superuser(
+                "settingsTestEmail",
+                "settings",
+                "Send a test email of one template through the configured mailer",
+            )
+        },
+    );
+    insert(
+        paths,
+        "/api/settings/test/s3",
+        "post",
+        Operation {
+            body: Some(json_body(
+                json!({
+                    "type": "object",
+                    "required": ["filesystem"],
+                    "properties": {
+                        "filesystem": {"type": "string", "enum": ["storage", "backups"]},
+                    },
+                }),
+                true,
+            )),
+            responses: vec![("204", no_content())],
+            ..superuser(
+                "settingsTestS3",
+                "settings",
+                "Check the S3 settings of the file storage or the backups",
+            )
+        },
+    );
 }
 
 fn add_collections(paths: &mut Map<String, Value>) {

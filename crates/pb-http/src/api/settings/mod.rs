@@ -1,6 +1,9 @@
 //! `GET|PATCH /api/settings` (superusers only): the settings document in `_params`, secrets
 //! masked on read and kept when a PATCH leaves them out.
 
+pub mod test_email;
+pub mod test_s3;
+
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
