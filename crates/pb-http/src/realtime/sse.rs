@@ -32,6 +32,13 @@ pub const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
 /// the next chunk).
 const COALESCE_BYTES: usize = 64 * 1024;
 
+/// A message that arrives this soon after the stream's last write waits out the rest of this
+/// time, so that whatever else comes meanwhile goes out in the same write. A client that
+/// hears of a change now and then gets each one at once; one listening to a busy collection
+/// gets at most one write per `LINGER`, however many changes it covers: socket writes, not
+/// bytes, are most of what fanning events out to many clients costs.
+const LINGER: Duration = Duration::from_millis(10);
+
 /// One SSE message.
 pub fn frame(client_id: &str, event: &str, data: &[u8]) -> Bytes {
     let mut bytes = Vec::with_capacity(frame_len(client_id, event, data));
@@ -61,6 +68,11 @@ pub struct EventStream {
     greeting: Option<Bytes>,
     idle: Pin<Box<Sleep>>,
     lifetime: Pin<Box<Sleep>>,
+    /// When the stream last wrote messages.
+    last_write: Option<Instant>,
+    /// A message taken from the queue that waits for [`Self::linger`] to end.
+    held: Option<Message>,
+    linger: Pin<Box<Sleep>>,
 }
 
 impl EventStream {
@@ -78,6 +90,9 @@ impl EventStream {
             greeting: Some(greeting),
             idle: Box::pin(tokio::time::sleep(IDLE_TIMEOUT)),
             lifetime: Box::pin(tokio::time::sleep(MAX_LIFETIME)),
+            last_write: None,
+            held: None,
+            linger: Box::pin(tokio::time::sleep(Duration::ZERO)),
         }
     }
 }
@@ -111,13 +126,38 @@ impl Stream for EventStream {
         if this.client.is_closed() {
             return Poll::Ready(None);
         }
-        match this.receiver.poll_recv(cx) {
-            Poll::Ready(Some(message)) => {
-                this.idle.as_mut().reset(Instant::now() + IDLE_TIMEOUT);
-                return Poll::Ready(Some(Ok(this.coalesce(message))));
+        let first = match this.held.take() {
+            Some(held) => {
+                if this.linger.as_mut().poll(cx).is_pending() {
+                    this.held = Some(held);
+                    return Poll::Pending;
+                }
+                Some(held)
             }
-            Poll::Ready(None) => return Poll::Ready(None),
-            Poll::Pending => {}
+            None => match this.receiver.poll_recv(cx) {
+                Poll::Ready(Some(message)) => {
+                    let now = Instant::now();
+                    match this.last_write.map(|last| last + LINGER) {
+                        Some(until) if until > now => {
+                            this.linger.as_mut().reset(until);
+                            if this.linger.as_mut().poll(cx).is_pending() {
+                                this.held = Some(message);
+                                return Poll::Pending;
+                            }
+                            Some(message)
+                        }
+                        _ => Some(message),
+                    }
+                }
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => None,
+            },
+        };
+        if let Some(first) = first {
+            let now = Instant::now();
+            this.last_write = Some(now);
+            this.idle.as_mut().reset(now + IDLE_TIMEOUT);
+            return Poll::Ready(Some(Ok(this.coalesce(first))));
         }
         if this.idle.as_mut().poll(cx).is_ready() || this.lifetime.as_mut().poll(cx).is_ready() {
             return Poll::Ready(None);
