@@ -535,3 +535,74 @@ test("the sidebar searches, pins and groups the system collections", async () =>
     await server.stop();
   }
 });
+
+test("a view collection: the query is checked live, nothing is stored until saved", async () => {
+  const server = await startServer({ superuser: true });
+  try {
+    const admin = await adminClient(server.url);
+    await admin.collection("users").create({ email: "viewed@example.com", password: "passpass123", passwordConfirm: "passpass123" });
+    const before = (await admin.collections.getFullList()).length;
+    const page = await openPage(browser);
+    await login(page, server.url);
+    await page.getByRole("link", { name: "+ New collection" }).click();
+    await page.getByLabel("Name", { exact: true }).fill("emails");
+    await page.getByLabel("Type", { exact: true }).selectOption("view");
+    const query = page.getByLabel("View query (SQL SELECT)");
+    const status = page.locator("#view-query-status");
+    await query.fill("select id, nope from users");
+    await status.filter({ hasText: "no such column" }).waitFor();
+    await query.fill("select * from users");
+    await status.filter({ hasText: "wildcard columns (*) are not supported" }).waitFor();
+    await query.fill("select id, email from users");
+    await status.filter({ hasText: "The query is valid." }).waitFor();
+    assert.equal((await admin.collections.getFullList()).length, before);
+    await unlock(page, "listRule");
+    await screenshot(page, "collections-view-query");
+    await page.getByRole("button", { name: "Create collection" }).click();
+    await page.getByRole("heading", { name: "emails", exact: true }).waitFor();
+
+    const emails = await admin.collections.getOne("emails");
+    assert.equal(emails.type, "view");
+    assert.equal(emails.viewQuery, "select id, email from users");
+    assert.deepEqual(emails.fields.map((f) => [f.name, f.type]), [
+      ["id", "text"],
+      ["email", "email"],
+    ]);
+    assert.equal(emails.listRule, "");
+    assert.equal((await admin.collections.getFullList()).length, before + 1);
+
+    // The saved, unchanged query shows its first rows.
+    await page.goto(`${server.url}/_/#/collections/emails/edit`);
+    await page.getByRole("table", { name: "First rows of the saved view" }).getByRole("cell", { name: "viewed@example.com" }).waitFor();
+    assert.deepEqual(realProblems(page), []);
+  } finally {
+    await server.stop();
+  }
+});
+
+test("a new auth collection starts from the server's defaults", async () => {
+  const server = await startServer({ superuser: true });
+  try {
+    const page = await openPage(browser);
+    await login(page, server.url);
+    await page.getByRole("link", { name: "+ New collection" }).click();
+    await page.getByLabel("Name", { exact: true }).fill("members");
+    await page.getByLabel("Type", { exact: true }).selectOption("auth");
+    await page.getByLabel("Identity fields (comma separated)").waitFor();
+    assert.equal(await page.getByLabel("Identity fields (comma separated)").inputValue(), "email");
+    await page.getByRole("button", { name: "Create collection" }).click();
+    await page.getByRole("heading", { name: "members", exact: true }).waitFor();
+    const admin = await adminClient(server.url);
+    const members = await admin.collections.getOne("members");
+    const users = await admin.collections.getOne("users");
+    assert.equal(members.type, "auth");
+    assert.deepEqual(members.passwordAuth, { enabled: true, identityFields: ["email"] });
+    assert.deepEqual(members.otp, users.otp);
+    assert.equal(members.authRule, "");
+    assert.equal(members.manageRule, null);
+    assert.deepEqual(members.fields.filter((f) => f.system).map((f) => f.name), ["id", "password", "tokenKey", "email", "emailVisibility", "verified"]);
+    assert.deepEqual(realProblems(page), []);
+  } finally {
+    await server.stop();
+  }
+});
