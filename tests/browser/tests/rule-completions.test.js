@@ -10,6 +10,7 @@ const users = {
   type: "auth",
   fields: [
     { name: "id", type: "text" },
+    { name: "password", type: "password" },
     { name: "email", type: "email" },
     { name: "team", type: "relation", collectionId: "t1" },
   ],

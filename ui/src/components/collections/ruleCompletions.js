@@ -51,8 +51,9 @@ export function tokenBefore(text, cursor) {
   return { start, token: text.slice(start, cursor) };
 }
 
+/** The fields a rule may name (password hashes are never filterable). */
 function fieldsOf(collection) {
-  return (collection?.fields || []).filter((field) => field.name);
+  return (collection?.fields || []).filter((field) => field.name && field.type !== "password");
 }
 
 /** Back-relations into `collection`: `other_via_field` for each relation field pointing at it. */
