@@ -71,6 +71,14 @@ pub trait StoreTx {
     fn update_collection(&mut self, old: &Collection, new: &Collection) -> Result<(), StoreError>;
     /// Drops a collection's table and its `_collections` row.
     fn delete_collection(&mut self, collection: &Collection) -> Result<(), StoreError>;
+    /// The fields a view with `query` would get, leaving nothing behind; a query the database
+    /// rejects is [`StoreError::InvalidStatement`]. Lets a failed save still report what is
+    /// wrong with the query, as PocketBase does. The default (stores without views) accepts
+    /// every query and infers nothing.
+    fn infer_view_fields(&mut self, query: &str) -> Result<Vec<crate::Field>, StoreError> {
+        let _ = query;
+        Ok(Vec::new())
+    }
 
     fn find_record(
         &mut self,

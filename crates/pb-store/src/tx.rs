@@ -36,6 +36,11 @@ impl StoreTx for SqliteTx<'_> {
         collections::delete(self.conn, collection)
     }
 
+    fn infer_view_fields(&mut self, query: &str) -> Result<Vec<Field>, StoreError> {
+        let all = collection_rows::load_all(self.conn)?;
+        crate::view::infer_view_fields(self.conn, query, &all)
+    }
+
     fn find_record(
         &mut self,
         collection: &Collection,

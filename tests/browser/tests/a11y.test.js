@@ -105,6 +105,27 @@ for (const variant of [
       await page.getByRole("heading", { name: "Logs", exact: true }).waitFor();
       await page.getByRole("button", { name: /^GET \/api\// }).first().waitFor();
       await check(page, `${variant.name}-logs`, found);
+      // Collections area: an auth collection's editor with its options open, the rules
+      // autocomplete, the changes review, the rules overview and the API preview.
+      await page.goto(`${server.url}/_/#/collections/users/edit`);
+      await page.getByRole("heading", { name: "Edit collection users" }).waitFor();
+      const closed = page.locator("main details:not([open]) > summary");
+      while ((await closed.count()) > 0) await closed.first().click();
+      await page.locator("#rule-listRule").fill("");
+      await page.locator("#rule-listRule").pressSequentially("ver");
+      await page.locator("#rule-listRule-suggestions").getByRole("option").first().waitFor();
+      await check(page, `${variant.name}-auth-collection-editor`, found);
+      await page.locator("#rule-listRule").fill("verified = true");
+      await page.getByRole("button", { name: "Save collection" }).click();
+      await page.getByRole("dialog", { name: "Review the changes" }).waitFor();
+      await check(page, `${variant.name}-changes-review`, found);
+      await page.keyboard.press("Escape");
+      await page.goto(`${server.url}/_/#/rules`);
+      await page.getByRole("heading", { name: "API rules overview" }).waitFor();
+      await check(page, `${variant.name}-rules-overview`, found);
+      await page.goto(`${server.url}/_/#/collections/notes/api`);
+      await page.getByRole("heading", { name: "API preview: notes" }).waitFor();
+      await check(page, `${variant.name}-api-preview`, found);
     } finally {
       await server.stop();
     }

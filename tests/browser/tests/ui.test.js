@@ -109,6 +109,8 @@ test("login, create a collection with fields and rules, then edit its rules", as
     await page.locator("#rule-deleteRule").fill('@request.auth.id != ""');
     await page.locator("#rule-viewRule").locator("..").getByLabel("Superusers only").check();
     await page.getByRole("button", { name: "Save collection" }).click();
+    // Rule changes go through the changes review before they are saved.
+    await page.getByRole("dialog").getByRole("button", { name: "Confirm and save" }).click();
     await page.getByRole("heading", { name: "posts", exact: true }).waitFor();
     const edited = await admin.collections.getOne("posts");
     assert.equal(edited.deleteRule, '@request.auth.id != ""');

@@ -21,6 +21,7 @@ mod auth_support;
 mod backups;
 mod batch;
 mod collections;
+mod collections_view_check;
 mod crash;
 mod crons;
 mod errors;

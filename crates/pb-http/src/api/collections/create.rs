@@ -32,7 +32,8 @@ pub async fn handle(
         let (saved, all) = txn::write(state.store.as_ref(), FAILED, |tx| {
             let existing = tx.collections()?;
             save::make_generated_id_unique(&mut collection, &body, &existing);
-            save::check(&collection, None, &existing)?;
+            save::check(&collection, None, &existing)
+                .map_err(|error| save::with_view_query_error(tx, &collection, error))?;
             let (saved, all) = save::store_and_reload(tx, &collection, None)?;
             super::journal::record(&state, tx, None, Some(&saved))?;
             Ok((saved, all))

@@ -156,6 +156,42 @@ pub fn check(
     errors.into_result().map_err(CoreError::Validation)
 }
 
+/// A view collection that fails validation still gets its query checked, and a query the
+/// database rejects is reported beside the other errors (with `fields` blank, as no field could
+/// be inferred), as PocketBase does. The dashboard checks a query this way, with a create that
+/// cannot succeed, so nothing is ever stored.
+pub fn with_view_query_error(
+    tx: &mut dyn StoreTx,
+    collection: &Collection,
+    error: CoreError,
+) -> CoreError {
+    let CoreError::Validation(mut errors) = error else {
+        return error;
+    };
+    if collection.is_view()
+        && !collection.view_query.trim().is_empty()
+        && !errors.contains("viewQuery")
+    {
+        if let Err(StoreError::InvalidStatement(reason)) =
+            tx.infer_view_fields(&collection.view_query)
+        {
+            errors.add("viewQuery", invalid_view_query(&reason));
+            // No fields could be inferred from the query, so PocketBase finds none.
+            if !errors.contains("fields") {
+                errors.add("fields", FieldError::required());
+            }
+        }
+    }
+    CoreError::Validation(errors)
+}
+
+fn invalid_view_query(reason: &str) -> FieldError {
+    FieldError::new(
+        "validation_invalid_view_query",
+        format!("Invalid query - {reason}."),
+    )
+}
+
 /// The rules a collection carries, keyed as in its JSON.
 fn rules_of(collection: &Collection) -> Vec<(&'static str, Option<String>)> {
     let mut rules = vec![
@@ -208,10 +244,7 @@ fn statement_error(collection: &Collection, error: StoreError) -> Failure {
         StoreError::InvalidStatement(reason) if collection.is_view() => {
             Failure::Core(CoreError::Validation(ValidationErrors::single(
                 "viewQuery",
-                FieldError::new(
-                    "validation_invalid_view_query",
-                    format!("Invalid view query - {reason}."),
-                ),
+                invalid_view_query(&reason),
             )))
         }
         StoreError::InvalidStatement(reason) => {

@@ -40,7 +40,8 @@ pub async fn handle(
                 .cloned()
                 .ok_or_else(ApiError::not_found)?;
             let collection = save::build(&body, Some(&old), FAILED)?;
-            save::check(&collection, Some(&old), &existing)?;
+            save::check(&collection, Some(&old), &existing)
+                .map_err(|error| save::with_view_query_error(tx, &collection, error))?;
             let (saved, all) = save::store_and_reload(tx, &collection, Some(&old))?;
             super::journal::record(&state, tx, Some(&old), Some(&saved))?;
             Ok((saved, all))
