@@ -1,0 +1,5 @@
+function o(t){return/[",\r\n]/.test(t)?`"${t.replace(/"/g,'""')}"`:t}function l(t){return t.map(e=>e.map(r=>o(String(r??""))).join(",")).join(`\r
+`)+`\r
+`}function c(t){const e=t.replace(/^\uFEFF/,""),r=[];let i=[],n="",f=!1;for(let s=0;s<e.length;s++){const u=e[s];f?u==='"'&&e[s+1]==='"'?(n+='"',s++):u==='"'?f=!1:n+=u:u==='"'&&n===""?f=!0:u===","?(i.push(n),n=""):u===`
+`||u==="\r"?(u==="\r"&&e[s+1]===`
+`&&s++,i.push(n),r.push(i),i=[],n=""):n+=u}return(n!==""||i.length)&&(i.push(n),r.push(i)),r.filter(s=>!(s.length===1&&s[0]===""))}function a(t,e){return e==null?"":Array.isArray(e)||typeof e=="object"||t?.type==="json"?JSON.stringify(e):String(e)}function p(t,e){const r=e.trim();switch(t.type){case"number":return r===""?null:Number(r);case"bool":return/^(true|1|yes)$/i.test(r);case"json":case"geoPoint":return r===""?null:JSON.parse(r);case"select":case"relation":return r.startsWith("[")?JSON.parse(r):t.maxSelect>1?r===""?[]:r.split(",").map(i=>i.trim()):r;default:return e}}export{a as c,p as f,c as p,l as t};
