@@ -401,8 +401,16 @@ test("polish: select all records matching the filter across pages; bulk delete v
     await page.keyboard.press("Enter");
     await page.getByText("Page 1 of 3").waitFor();
     await page.getByLabel("Select all records on this page").check();
-    await page.getByText("All 10 record(s) on this page are selected.").waitFor();
+    await page.getByText("10 record(s) selected.").waitFor();
     await page.getByRole("button", { name: "Select all 25 matching record(s)" }).click();
+    await page.getByText("All 25 matching record(s) are selected.").waitFor();
+    // The selection spans pages: page 3 shows its 5 records checked.
+    await page.getByRole("button", { name: "Next page" }).click();
+    await page.getByRole("button", { name: "Next page" }).click();
+    await page.getByText("Page 3 of 3").waitFor();
+    await settled(page);
+    assert.equal(await page.getByRole("checkbox", { name: /^Select record / }).count(), 5);
+    for (const box of await page.getByRole("checkbox", { name: /^Select record / }).all()) assert.equal(await box.isChecked(), true);
     await page.getByText("All 25 matching record(s) are selected.").waitFor();
     await screenshot(page, "polish-select-all-matching");
     await page.getByRole("button", { name: "Delete selected (25)" }).click();
