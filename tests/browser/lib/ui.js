@@ -8,7 +8,8 @@ export async function login(page, url) {
   await page.getByLabel("Email").fill(SUPERUSER.email);
   await page.getByLabel("Password").fill(SUPERUSER.password);
   await page.getByRole("button", { name: "Login" }).click();
-  await page.getByRole("button", { name: "Logout" }).waitFor();
+  // "attached": on a phone-sized viewport the button sits behind the "Menu" button.
+  await page.getByRole("button", { name: "Logout", includeHidden: true }).waitFor({ state: "attached" });
 }
 
 /** An SDK client signed in as the test superuser, to check what the API holds. */

@@ -52,7 +52,8 @@ for (const variant of [
       await page.getByLabel("Password", { exact: true }).fill("passpass123");
       await page.getByLabel("Password confirm").fill("passpass123");
       await page.getByRole("button", { name: "Create superuser and sign in" }).click();
-      await page.getByRole("button", { name: "Logout" }).waitFor();
+      // On a phone the header links sit behind the "Menu" button: wait for the layout only.
+      await page.getByRole("button", { name: "Logout", includeHidden: true }).waitFor({ state: "attached" });
 
       const admin = await adminClient(server.url);
       await admin.collections.create({
@@ -68,6 +69,7 @@ for (const variant of [
       });
       await admin.collection("notes").create({ title: "first", count: 1, done: true, kind: "a", data: { x: 1 } });
 
+      if (await page.getByRole("button", { name: "Menu" }).isVisible()) await page.getByRole("button", { name: "Menu" }).click();
       await page.getByRole("button", { name: "Logout" }).click();
       await page.getByRole("heading", { name: "Superuser login" }).waitFor();
       await check(page, `${variant.name}-login`, found);
@@ -105,6 +107,16 @@ for (const variant of [
       await page.getByRole("heading", { name: "Logs", exact: true }).waitFor();
       await page.getByRole("button", { name: /^GET \/api\// }).first().waitFor();
       await check(page, `${variant.name}-logs`, found);
+      // Polish: the shared dialog (log details), and on a phone the opened menu.
+      await page.getByRole("button", { name: /^GET \/api\// }).first().click();
+      await page.getByRole("dialog", { name: "Log details" }).getByText("data.status").waitFor();
+      await check(page, `${variant.name}-log-detail-dialog`, found);
+      await page.keyboard.press("Escape");
+      if (await page.getByRole("button", { name: "Menu" }).isVisible()) {
+        await page.getByRole("button", { name: "Menu" }).click();
+        await page.getByRole("navigation", { name: "Collections" }).waitFor();
+        await check(page, `${variant.name}-menu-open`, found);
+      }
       // Collections area: an auth collection's editor with its options open, the rules
       // autocomplete, the changes review, the rules overview and the API preview.
       await page.goto(`${server.url}/_/#/collections/users/edit`);

@@ -316,12 +316,16 @@ test("records: bulk edit a field and bulk delete over selected records", async (
     await page.keyboard.press("Escape");
     await page.getByRole("dialog").waitFor({ state: "detached" });
     assert.equal((await admin.collection("things").getOne(made[3].id)).contact, "");
+    // A cancelled dialog keeps the selection (and gives the focus back to its button).
+    await page.getByRole("button", { name: "Edit selected (1)" }).waitFor();
+    await page.getByRole("checkbox", { name: `Select record ${made[3].id}` }).uncheck();
 
     page.once("dialog", (confirm) => confirm.accept());
     await page.getByRole("checkbox", { name: `Select record ${made[0].id}` }).check();
     await page.getByRole("checkbox", { name: `Select record ${made[1].id}` }).check();
     await page.getByRole("button", { name: "Delete selected (2)" }).click();
-    await page.getByText("2 record(s)").waitFor();
+    await page.getByRole("status").filter({ hasText: "Deleted 2 record(s)." }).waitFor();
+    await page.getByText("2 record(s)", { exact: true }).waitFor();
     const left = (await admin.collection("things").getFullList({ sort: "title" })).map((r) => r.title);
     assert.deepEqual(left, ["four", "three"]);
     assert.deepEqual(page.problems.filter((text) => !text.includes("400")), []);

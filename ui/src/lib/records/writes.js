@@ -1,4 +1,4 @@
-// Many record writes at once (bulk edit, CSV import): through the batch API when the server's
+// Many record writes at once (bulk edit, bulk delete, CSV import): through the batch API when the server's
 // settings enable it (in chunks of its maxRequests, each chunk one transaction), otherwise one
 // request per record. A chunk that fails is retried record by record, so every record that
 // can be written is, and each failure is reported with its index.
@@ -19,7 +19,7 @@ function describe(error) {
 }
 
 /**
- * Runs `writes` (each `{ kind: "create" | "update", id?, body }`) against `collection`.
+ * Runs `writes` (each `{ kind: "create" | "update" | "delete", id?, body? }`) against `collection`.
  * Returns `{ done, failures: [{ index, message }] }`.
  */
 export async function runWrites(collection, writes) {
@@ -29,6 +29,7 @@ export async function runWrites(collection, writes) {
     try {
       const records = pb.collection(collection.id);
       if (write.kind === "create") await records.create(write.body);
+      else if (write.kind === "delete") await records.delete(write.id);
       else await records.update(write.id, write.body);
       done += 1;
     } catch (error) {
@@ -46,6 +47,7 @@ export async function runWrites(collection, writes) {
     for (const write of chunk) {
       const records = batch.collection(collection.id);
       if (write.kind === "create") records.create(write.body);
+      else if (write.kind === "delete") records.delete(write.id);
       else records.update(write.id, write.body);
     }
     try {

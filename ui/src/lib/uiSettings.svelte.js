@@ -1,0 +1,16 @@
+// The application settings that change how the dashboard itself looks, read once after login
+// and updated when the Application settings page saves them: `meta.hideControls` hides the
+// collection create/edit/delete entry points (PocketBase's "hide collection create and edit
+// controls", meant for production instances whose schema comes from migrations).
+import { pb } from "./pb.js";
+
+export const uiSettings = $state({ hideControls: false });
+
+export async function loadUiSettings() {
+  try {
+    const settings = await pb.settings.getAll();
+    uiSettings.hideControls = !!settings.meta?.hideControls;
+  } catch {
+    // Without the settings the controls stay visible, as on a fresh instance.
+  }
+}
