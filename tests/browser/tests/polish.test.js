@@ -459,6 +459,7 @@ test("polish: settings.meta.hideControls hides the collection edit entry points"
     await page.getByRole("heading", { name: "notes", exact: true }).waitFor();
     await settled(page);
     assert.equal(await page.getByRole("link", { name: "Edit collection" }).count(), 0);
+    assert.equal(await page.getByRole("link", { name: "+ New collection" }).count(), 0);
     await page.goto(`${server.url}/_/#/collections/notes/edit`);
     await page.getByRole("heading", { name: "Collection controls are hidden" }).waitFor();
     await page.goto(`${server.url}/_/#/collections/new`);
@@ -475,6 +476,7 @@ test("polish: settings.meta.hideControls hides the collection edit entry points"
     assert.equal((await admin.settings.getAll()).meta.hideControls, false);
     await page.goto(`${server.url}/_/#/collections/notes`);
     await page.getByRole("link", { name: "Edit collection" }).waitFor();
+    await page.getByRole("link", { name: "+ New collection" }).waitFor();
   } finally {
     await server.stop();
   }
