@@ -8,12 +8,6 @@ mod restart;
 
 use clap::Parser;
 
-/// mimalloc instead of the system allocator: a server frees on one thread what another
-/// allocated (request logs, realtime messages, pooled rows), where glibc's per-thread arenas
-/// spend their time consolidating and locking; mimalloc's thread-local free lists do not.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> anyhow::Result<()> {
     let cli = args::Cli::parse();
     match cli.command {
