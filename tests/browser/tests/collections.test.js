@@ -510,6 +510,9 @@ test("the sidebar searches, pins and groups the system collections", async () =>
     for (const name of ["alpha", "beta", "gamma"]) await admin.collections.create({ name, type: "base", fields: [] });
     const page = await openPage(browser, { viewport: { width: 390, height: 844 } });
     await login(page, server.url);
+    // On a phone the sidebar sits behind the Menu button.
+    const openMenu = () => page.getByRole("button", { name: "Menu" }).click();
+    await openMenu();
     const nav = page.getByRole("navigation", { name: "Collections" });
     await nav.getByRole("link", { name: "gamma", exact: true }).waitFor();
     const visibleLinks = async () => (await nav.getByRole("link").allTextContents()).filter((t) => !t.startsWith("+") && t !== "Rules overview");
@@ -527,6 +530,7 @@ test("the sidebar searches, pins and groups the system collections", async () =>
 
     // The pin survives a reload (localStorage).
     await page.reload();
+    await openMenu();
     await nav.getByRole("link", { name: "gamma", exact: true }).waitFor();
     assert.equal((await visibleLinks())[0], "gamma");
     assert.deepEqual((await admin.collections.getFullList()).filter((c) => !c.system).length, 4);
