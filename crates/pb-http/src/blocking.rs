@@ -9,11 +9,28 @@ where
     F: FnOnce() -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    match actix_web::web::block(work).await {
+    let guarded = move || {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|panic| {
+            let cause = panic_message(panic.as_ref());
+            tracing::error!(cause, "blocking task panicked");
+            // The request log keeps the cause, as PocketBase's recovered panics do.
+            Err(ApiError::internal().with_details(format!("[PANIC RECOVER] {cause}")))
+        })
+    };
+    match actix_web::web::block(guarded).await {
         Ok(result) => result,
         Err(error) => {
             tracing::error!(%error, "blocking task failed");
             Err(ApiError::internal())
         }
     }
+}
+
+/// The text a panic was raised with (`panic!("…")` carries a `&str` or a `String`).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("panic")
 }
