@@ -1,5 +1,6 @@
 //! The one way handlers reach the store: blocking work runs on actix's blocking pool, never on
-//! the async worker threads, and a panic inside it becomes a 500 instead of a lost worker.
+//! the async worker threads, and a panic inside it becomes a 500 instead of a lost worker (its
+//! message kept for the request log, as PocketBase logs a recovered panic).
 
 use crate::error::ApiError;
 
@@ -33,4 +34,21 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
         .copied()
         .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
         .unwrap_or("panic")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[actix_web::test]
+    async fn a_panic_is_a_500_that_logs_its_message() {
+        let outcome = run_blocking(|| -> Result<(), ApiError> { panic!("boom {}", 1) }).await;
+        let Err(failed) = outcome else {
+            panic!("a panic must fail the request");
+        };
+        assert_eq!(failed.status.as_u16(), 500);
+        assert_eq!(failed.message, ApiError::internal().message);
+        assert_eq!(failed.log_details(), "[PANIC RECOVER] boom 1");
+        assert_eq!(run_blocking(|| Ok(7)).await, Ok(7));
+    }
 }

@@ -16,8 +16,9 @@ pub struct ApiError {
     /// The `data` object: field errors, or empty.
     pub data: Value,
     /// What caused the failure, for the request log's `data.details` only (PocketBase logs its
-    /// error's raw data there); never sent to the client. `null` when there is nothing to add.
-    pub details: Value,
+    /// error's raw data there); never sent to the client. `None` (logged as `null`) when there
+    /// is nothing to add. Boxed: errors travel in `Result`s and should stay small.
+    pub details: Option<Box<Value>>,
 }
 
 /// The cause PocketBase logs when a row it looked up is missing (Go's `sql.ErrNoRows`).
@@ -32,14 +33,19 @@ impl ApiError {
             status,
             message: message.into(),
             data: Value::Object(Map::new()),
-            details: Value::Null,
+            details: None,
         }
     }
 
     /// The same error, logged with `details` as its cause.
     pub fn with_details(mut self, details: impl Into<Value>) -> ApiError {
-        self.details = details.into();
+        self.details = Some(Box::new(details.into()));
         self
+    }
+
+    /// The request log's `data.details` of this error.
+    pub fn log_details(&self) -> Value {
+        self.details.as_deref().cloned().unwrap_or(Value::Null)
     }
 
     pub fn bad_request(message: impl Into<String>) -> ApiError {
@@ -57,7 +63,7 @@ impl ApiError {
             status: StatusCode::BAD_REQUEST,
             message: message.into(),
             data: errors.to_json(),
-            details: errors.to_log_details(),
+            details: Some(Box::new(errors.to_log_details())),
         }
     }
 

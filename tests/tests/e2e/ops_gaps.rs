@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use crate::crons::{civil, insert_logs, seeded_ids};
 use crate::files::Moto;
 use crate::harness::{create_collection, error_body, Client, Server};
 use crate::ops_support::{encode, user_token, wait_for_logs};
@@ -482,4 +483,27 @@ fn virtual_hosted_s3_at_an_ip_endpoint_fails_cleanly() {
     assert!(object_size(&moto, bucket, "anything").is_none());
     let (_, listed) = superuser.get("/api/collections/posts/records");
     assert_eq!(listed["totalItems"], 0, "{listed}");
+}
+
+#[test]
+fn start_up_prunes_the_logs_the_settings_do_not_keep() {
+    let server = Server::start();
+    let superuser = server.superuser();
+    let (status, _) = superuser.patch("/api/settings", &json!({"logs": {"maxDays": 2}}));
+    assert_eq!(status, 200);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    insert_logs(
+        &server,
+        &[
+            ("seededold000001", &civil(now - 3 * 86_400)),
+            ("seedednew000001", &civil(now - 3_600)),
+        ],
+    );
+    assert_eq!(seeded_ids(&server).len(), 2);
+    // No cron run and no settings save: loading the settings at start-up is enough.
+    let server = server.restart();
+    assert_eq!(seeded_ids(&server), ["seedednew000001"]);
 }

@@ -506,7 +506,7 @@ fn item_failed(index: usize, error: ApiError) -> ApiError {
         status: StatusCode::BAD_REQUEST,
         message: TRANSACTION_FAILED.into(),
         // PocketBase logs the batch's own error data (not the item's cause) as its details.
-        details: Value::Object(data.clone()),
+        details: Some(Box::new(Value::Object(data.clone()))),
         data: Value::Object(data),
     }
 }

@@ -109,7 +109,7 @@ pub async fn log_requests(
                         .map(|error| match error.as_error::<ApiError>() {
                             Some(api) => LogFailure {
                                 message: api.message.clone(),
-                                details: api.details.clone(),
+                                details: api.log_details(),
                             },
                             None => LogFailure {
                                 message: error.to_string(),

@@ -1,5 +1,5 @@
-//! What a settings save does to the logs already stored, as PocketBase does on every settings
-//! reload: the logs the `logs` settings no longer keep go at once — those created `maxDays`
+//! What a settings save (and start-up, which loads the settings) does to the logs already
+//! stored, as PocketBase does on every settings reload: the logs the `logs` settings no longer keep go at once — those created `maxDays`
 //! days ago or earlier (all of them for `maxDays = 0`) and those below `minLevel` — and with
 //! logging turned off (`maxDays = 0`) `auxiliary.db` is vacuumed to give the space back.
 //! The daily-style pruning of [`crate::cron::system_jobs`] keeps doing the age part later on.

@@ -88,9 +88,6 @@ fn raw_failure(error: &str) -> ApiError {
 /// The endpoint (with the bucket as first host label unless path style is forced) must parse
 /// as a URL first: the S3 client panics on one that does not (e.g. `bucket.127.0.0.1`).
 fn probe_client(config: &S3Config) -> Result<Arc<dyn ObjectStore>, String> {
-    if let Some(reason) = config.unreachable_reason() {
-        return Err(reason);
-    }
     let endpoint = config.client_endpoint();
     if let Err(error) = url::Url::parse(&endpoint) {
         return Err(format!("invalid S3 endpoint {endpoint:?}: {error}"));
