@@ -39,7 +39,75 @@ impl FieldError {
     pub fn not_unique() -> FieldError {
         FieldError::new("validation_not_unique", "Value must be unique.")
     }
+
+    /// The message as the validator wrote it, before PocketBase's API made a sentence of it
+    /// (first letter upper-cased, a final `.` added). The request log keeps this raw form:
+    /// the generic validators' messages are lower-case without a final period ("cannot be
+    /// blank"), and some of PocketBase's own lack the period ("Must be greater or equal than
+    /// 3"); the others are stored as sent.
+    pub fn raw_message(&self) -> String {
+        let lower_case = GENERIC_VALIDATOR_CODES.contains(&self.code.as_str());
+        if !lower_case && !UNPUNCTUATED_CODES.contains(&self.code.as_str()) {
+            return self.message.clone();
+        }
+        let text = self.message.strip_suffix('.').unwrap_or(&self.message);
+        if !lower_case {
+            return text.to_string();
+        }
+        let mut chars = text.chars();
+        match chars.next() {
+            Some(first) => first.to_lowercase().chain(chars).collect(),
+            None => String::new(),
+        }
+    }
 }
+
+/// Codes of the generic validators PocketBase builds on (and its one lower-case message):
+/// their raw messages start lower-case and end without a period.
+const GENERIC_VALIDATOR_CODES: &[&str] = &[
+    "validation_required",
+    "validation_nil_or_not_empty_required",
+    "validation_nil",
+    "validation_empty",
+    "validation_in_invalid",
+    "validation_not_in_invalid",
+    "validation_match_invalid",
+    "validation_length_out_of_range",
+    "validation_length_too_long",
+    "validation_length_too_short",
+    "validation_length_invalid",
+    "validation_min_greater_equal_than_required",
+    "validation_max_less_equal_than_required",
+    "validation_is_email",
+    "validation_is_url",
+    "validation_is_domain",
+    "validation_date_invalid",
+    "validation_invlaid_ip_or_subnet",
+];
+
+/// PocketBase's own codes whose raw messages end without a period.
+const UNPUNCTUATED_CODES: &[&str] = &[
+    "validation_content_size_limit",
+    "validation_duplicated_field_name",
+    "validation_email_domain_not_allowed",
+    "validation_invalid_format",
+    "validation_invalid_json",
+    "validation_invalid_url",
+    "validation_invalid_value",
+    "validation_json_size_limit",
+    "validation_max_number_constraint",
+    "validation_min_number_constraint",
+    "validation_missing_field",
+    "validation_missing_rel_collection",
+    "validation_missing_rel_records",
+    "validation_not_a_number",
+    "validation_not_enough_values",
+    "validation_not_unique",
+    "validation_only_int_constraint",
+    "validation_too_many_files",
+    "validation_too_many_values",
+    "validation_url_domain_not_allowed",
+];
 
 /// A tree of field errors: leaves are [`FieldError`]s, inner nodes nest forms and array indexes
 /// (`{"fields": {"1": {"name": {…}}}}`).
@@ -114,6 +182,21 @@ impl ValidationErrors {
         }
     }
 
+    /// The errors as a failed request's log keeps them (`data.details`): the same tree, each
+    /// leaf its raw message — before PocketBase's API turns it into a sentence, as
+    /// [`FieldError::raw_message`] recovers it.
+    pub fn to_log_details(&self) -> Value {
+        let mut object = Map::new();
+        for (key, node) in &self.entries {
+            let value = match node {
+                ErrorNode::Leaf(error) => Value::String(error.raw_message()),
+                ErrorNode::Nested(nested) => nested.to_log_details(),
+            };
+            object.insert(key.clone(), value);
+        }
+        Value::Object(object)
+    }
+
     /// The `data` object of a PocketBase error body.
     pub fn to_json(&self) -> Value {
         let mut object = Map::new();
@@ -175,6 +258,40 @@ impl From<ValidationErrors> for CoreError {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn log_details_keep_the_raw_messages() {
+        let mut errors = ValidationErrors::new();
+        errors.add("title", FieldError::required());
+        errors.add(
+            "n",
+            FieldError::new(
+                "validation_min_number_constraint",
+                "Must be greater or equal than 3.",
+            ),
+        );
+        errors.add(
+            "text",
+            FieldError::new(
+                "validation_max_text_constraint",
+                "Must be no more than 5 character(s).",
+            ),
+        );
+        errors.add(
+            "mail",
+            FieldError::new("validation_is_email", "Must be a valid email address."),
+        );
+        errors.nest(
+            "fields",
+            ValidationErrors::single("0", FieldError::not_unique()),
+        );
+        assert_eq!(
+            errors.to_log_details(),
+            json!({"fields": {"0": "Value must be unique"}, "mail": "must be a valid email address",
+                   "n": "Must be greater or equal than 3",
+                   "text": "Must be no more than 5 character(s).", "title": "cannot be blank"})
+        );
+    }
 
     #[test]
     fn nested_errors_render_as_pocketbase_data() {

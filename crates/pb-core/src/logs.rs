@@ -88,6 +88,11 @@ pub trait LogStore: Send + Sync {
     fn delete_created_until(&self, created: &str) -> Result<u64, StoreError>;
     /// Deletes every log.
     fn delete_all(&self) -> Result<(), StoreError>;
+    /// Deletes the logs new settings no longer keep: those created at or before
+    /// `created_until`, and those below `min_level`; returns how many went.
+    fn delete_stale(&self, created_until: &str, min_level: i64) -> Result<u64, StoreError>;
+    /// Gives the space of deleted logs back to the file system (logging was turned off).
+    fn vacuum(&self) -> Result<(), StoreError>;
 }
 
 /// `_logs` seen as a base collection (`id` text, `created` autodate, `level` number, `message`

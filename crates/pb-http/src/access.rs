@@ -130,7 +130,7 @@ pub fn filter_error(error: RuleError) -> ApiError {
         ApiError::new(actix_web::http::StatusCode::FORBIDDEN, error.to_string())
     } else {
         tracing::debug!(%error, "filter refused");
-        ApiError::generic_bad_request()
+        ApiError::generic_bad_request().with_details(error.to_string())
     }
 }
 

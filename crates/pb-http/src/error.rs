@@ -15,7 +15,14 @@ pub struct ApiError {
     pub message: String,
     /// The `data` object: field errors, or empty.
     pub data: Value,
+    /// What caused the failure, for the request log's `data.details` only (PocketBase logs its
+    /// error's raw data there); never sent to the client. `None` (logged as `null`) when there
+    /// is nothing to add. Boxed: errors travel in `Result`s and should stay small.
+    pub details: Option<Box<Value>>,
 }
+
+/// The cause PocketBase logs when a row it looked up is missing (Go's `sql.ErrNoRows`).
+pub const NO_ROWS: &str = "sql: no rows in result set";
 
 /// The generic 400 message (malformed bodies, bad filters, unknown sort fields, …).
 pub const GENERIC_BAD_REQUEST: &str = "Something went wrong while processing your request.";
@@ -26,7 +33,19 @@ impl ApiError {
             status,
             message: message.into(),
             data: Value::Object(Map::new()),
+            details: None,
         }
+    }
+
+    /// The same error, logged with `details` as its cause.
+    pub fn with_details(mut self, details: impl Into<Value>) -> ApiError {
+        self.details = Some(Box::new(details.into()));
+        self
+    }
+
+    /// The request log's `data.details` of this error.
+    pub fn log_details(&self) -> Value {
+        self.details.as_deref().cloned().unwrap_or(Value::Null)
     }
 
     pub fn bad_request(message: impl Into<String>) -> ApiError {
@@ -44,6 +63,7 @@ impl ApiError {
             status: StatusCode::BAD_REQUEST,
             message: message.into(),
             data: errors.to_json(),
+            details: Some(Box::new(errors.to_log_details())),
         }
     }
 
@@ -55,9 +75,15 @@ impl ApiError {
         )
     }
 
+    /// 404 for a record that is missing or out of the caller's reach (logged, as in
+    /// PocketBase, as a lookup that found no row).
+    pub fn record_not_found() -> ApiError {
+        ApiError::not_found().with_details(NO_ROWS)
+    }
+
     /// 404 for an unknown collection in the records routes.
     pub fn missing_collection() -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "Missing collection context.")
+        ApiError::new(StatusCode::NOT_FOUND, "Missing collection context.").with_details(NO_ROWS)
     }
 
     /// Replaces the generic 400 message (a malformed body) with an endpoint's own wording.
@@ -74,6 +100,7 @@ impl ApiError {
             StatusCode::NOT_FOUND,
             "Missing or invalid collection context.",
         )
+        .with_details(NO_ROWS)
     }
 
     /// 401 for endpoints that need an auth token.
@@ -112,15 +139,15 @@ impl ApiError {
     pub fn from_core(error: CoreError, validation_message: &str) -> ApiError {
         match error {
             CoreError::Validation(errors) => ApiError::validation(validation_message, &errors),
-            CoreError::NotFound => ApiError::not_found(),
+            CoreError::NotFound => ApiError::record_not_found(),
             CoreError::BadRequest(message) => ApiError::bad_request(message),
             CoreError::Store(StoreError::InvalidStatement(message)) => {
                 tracing::debug!(%message, "statement rejected");
-                ApiError::bad_request(validation_message)
+                ApiError::bad_request(validation_message).with_details(message)
             }
             CoreError::Store(store_error) => {
                 tracing::error!(error = %store_error, "store failure");
-                ApiError::internal()
+                ApiError::internal().with_details(store_error.to_string())
             }
         }
     }

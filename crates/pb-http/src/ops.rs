@@ -102,6 +102,8 @@ pub fn unix_now() -> u64 {
 /// Starts the request log writer and the cron scheduler with PocketBase's system jobs (and
 /// the automatic backups, when the settings schedule them).
 pub fn start(state: &Arc<AppState>) {
+    // Start-up loads the settings: PocketBase prunes the logs they do not keep then as well.
+    crate::request_log::retention::prune_after_settings_change(state);
     if let Some(log_store) = state.ops.log_store.clone() {
         crate::request_log::start_writer(state, log_store);
     }

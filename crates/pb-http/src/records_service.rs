@@ -105,13 +105,19 @@ pub fn plan_create(
     };
     let access = rule_access(&context.collection.create_rule, &context.collection, &scope)?;
     if access == RuleAccess::Nothing {
-        return Err(ApiError::bad_request(CREATE_FAILED));
+        return Err(create_rule_failure());
     }
     Ok(PlannedCreate {
         prepared,
         access,
         info,
     })
+}
+
+/// The 400 of a create its rule refuses (logged with PocketBase's cause).
+fn create_rule_failure() -> ApiError {
+    ApiError::bad_request(CREATE_FAILED)
+        .with_details(format!("create rule failure: {}", crate::error::NO_ROWS))
 }
 
 /// Writes a planned create: the id must be free, relations must exist, unique indexes must
@@ -135,7 +141,7 @@ pub fn apply_create(
         .map_err(|error| unique_to_validation(collection, error))?;
     crate::installer::forget_placeholder_after_create(tx, collection, record)?;
     if !record_in_reach(tx, collection, record.id(), &plan.access)? {
-        return Err(ApiError::bad_request(CREATE_FAILED).into());
+        return Err(create_rule_failure().into());
     }
     Ok(record.clone())
 }
@@ -158,7 +164,7 @@ pub fn update(
     }
     let current = tx
         .find_record(&context.collection, record_id)?
-        .ok_or_else(ApiError::not_found)?;
+        .ok_or_else(ApiError::record_not_found)?;
     // The rule sees the body as it will be stored, which needs a prepared record; the manager
     // check needs the rule's request, so the body is shaped by a preparation with full rights.
     let shaping_actor = Actor {
@@ -190,7 +196,7 @@ pub fn update(
     };
     let access = rule_access(&context.collection.update_rule, &context.collection, &scope)?;
     if !record_in_reach(tx, &context.collection, record_id, &access)? {
-        return Err(ApiError::not_found().into());
+        return Err(ApiError::record_not_found().into());
     }
     let is_manager = context.is_superuser() || is_manager(tx, context, record_id, &scope)?;
     let actor = Actor {
@@ -231,7 +237,7 @@ pub fn delete(
     if tx.find_record(&context.collection, record_id)?.is_none()
         || !record_in_reach(tx, &context.collection, record_id, &access)?
     {
-        return Err(ApiError::not_found().into());
+        return Err(ApiError::record_not_found().into());
     }
     let all = context.schema.to_vec();
     Ok(pb_core::cascade::delete_record(

@@ -181,6 +181,22 @@ impl LogStore for SqliteLogStore {
             .map_err(error::database)?;
         Ok(())
     }
+
+    fn delete_stale(&self, created_until: &str, min_level: i64) -> Result<u64, StoreError> {
+        let mut writer = self.connections.writer()?;
+        let stale = logs_table::created
+            .le(created_until)
+            .or(logs_table::level.lt(min_level));
+        let deleted = diesel::delete(logs_table::table.filter(stale))
+            .execute(&mut *writer)
+            .map_err(error::database)?;
+        Ok(u64::try_from(deleted).unwrap_or(0))
+    }
+
+    fn vacuum(&self) -> Result<(), StoreError> {
+        let mut writer = self.connections.writer()?;
+        writer.batch_execute("VACUUM").map_err(error::database)
+    }
 }
 
 /// `PRAGMA wal_checkpoint(TRUNCATE)` of `auxiliary.db` (PocketBase's nightly job).
@@ -273,5 +289,28 @@ mod tests {
         assert_eq!(store.count(&all).unwrap(), 83);
         store.delete_all().unwrap();
         assert_eq!(store.count(&all).unwrap(), 0);
+    }
+
+    #[test]
+    fn stale_logs_are_the_old_and_the_low() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteLogStore::open(dir.path()).unwrap();
+        let entries = [
+            entry("old_error", "2026-11-01 10:00:00.000Z", 8),
+            entry("new_info", "2026-11-03 10:00:00.000Z", 0),
+            entry("new_warning", "2026-11-03 10:00:00.000Z", 4),
+            entry("new_error", "2026-11-03 10:00:00.000Z", 8),
+        ];
+        store
+            .insert(&entries.iter().map(new_log).collect::<Vec<_>>())
+            .unwrap();
+        let deleted = store.delete_stale("2026-11-02 00:00:00.000Z", 4).unwrap();
+        assert_eq!(deleted, 2);
+        let kept = store.list(&RecordQuery::default()).unwrap();
+        let mut ids: Vec<&str> = kept.iter().map(|log| log.id.as_str()).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, ["new_error", "new_warning"]);
+        store.vacuum().unwrap();
+        assert_eq!(store.count(&RecordQuery::default()).unwrap(), 2);
     }
 }

@@ -61,7 +61,7 @@ fn system_jobs_are_listed_and_run_on_demand() {
 }
 
 /// Writes log rows straight into `auxiliary.db`, as an older process would have left them.
-fn insert_logs(server: &Server, rows: &[(&str, &str)]) {
+pub(crate) fn insert_logs(server: &Server, rows: &[(&str, &str)]) {
     let path = server.data_dir().join("auxiliary.db");
     let mut connection = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
     diesel::sql_query("PRAGMA busy_timeout = 10000")
@@ -82,7 +82,7 @@ fn insert_logs(server: &Server, rows: &[(&str, &str)]) {
     }
 }
 
-fn seeded_ids(server: &Server) -> Vec<String> {
+pub(crate) fn seeded_ids(server: &Server) -> Vec<String> {
     let superuser = server.superuser();
     let (status, body) = superuser.get(&format!(
         "/api/logs?sort=id&fields=id&filter={}",
@@ -142,7 +142,7 @@ fn logs_cleanup_prunes_logs_older_than_max_days() {
 }
 
 /// `YYYY-MM-DD HH:MM:SS.000Z` of a Unix time (days-from-civil, inverted).
-fn civil(unix: i64) -> String {
+pub(crate) fn civil(unix: i64) -> String {
     let days = unix.div_euclid(86_400);
     let seconds = unix.rem_euclid(86_400);
     let z = days + 719_468;

@@ -32,6 +32,7 @@ mod health;
 mod logs;
 mod migrations;
 mod openapi;
+mod ops_gaps;
 mod ops_support;
 mod pocketbase_datadir;
 mod rate_limits;

@@ -28,6 +28,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::files::{SpooledUpload, StagedFiles};
 use crate::output::render_record;
 use crate::query::QueryParams;
+use crate::rate_limit::sub_request::{check_batch_item, BatchItemRequest};
 use crate::records_service::{self, apply_create, plan_create};
 use crate::request_info::RequestParts;
 use crate::state::AppState;
@@ -94,6 +95,11 @@ pub async fn handle(
     let parts = RequestParts::from_request(&request);
     let token = bearer_token(&request);
     let state = Arc::clone(&state.into_inner());
+    let client_ip = crate::client_ip::client_ip(
+        request.headers(),
+        request.peer_addr(),
+        &state.ops.settings.get().trusted_proxy,
+    );
     let settings = {
         let state = Arc::clone(&state);
         run_blocking(move || txn::read(state.store.as_ref(), "", |tx| batch_settings(tx))).await?
@@ -126,7 +132,14 @@ pub async fn handle(
                 if started.elapsed() > settings.timeout {
                     return Err(ApiError::bad_request("Batch transaction timeout.").into());
                 }
-                let outcome = run_item(tx, &state, &parts, token.as_deref(), item, &mut files);
+                let outcome = run_item(
+                    tx,
+                    &state,
+                    (&parts, &client_ip),
+                    token.as_deref(),
+                    item,
+                    &mut files,
+                );
                 match outcome {
                     Ok(response) => responses.push(response),
                     Err(error) => return Err(item_failed(index, error).into()),
@@ -271,7 +284,7 @@ fn action_of(method: &str, path: &str) -> Option<Action> {
 fn run_item(
     tx: &mut dyn StoreTx,
     state: &AppState,
-    outer: &RequestParts,
+    (outer, client_ip): (&RequestParts, &str),
     outer_token: Option<&str>,
     item: &Item,
     files: &mut BatchFiles,
@@ -301,6 +314,20 @@ fn run_item(
     };
     let context = RecordsContext::load(tx, state.schema(), collection_name, token.as_deref())
         .map_err(to_api)?;
+    let rate_limited = |method: &str, path: &str, action: &str| {
+        check_batch_item(
+            state,
+            &BatchItemRequest {
+                client_ip,
+                collection: &context.collection,
+                method,
+                path,
+                action,
+                is_auth: context.auth.is_some(),
+                is_superuser: context.is_superuser(),
+            },
+        )
+    };
     let uploads: Vec<UploadedFile> = item
         .uploads
         .iter()
@@ -332,6 +359,7 @@ fn run_item(
                     .map_err(|e| to_api(e.into()))?
                     .is_some();
             if exists {
+                rate_limited("PATCH", &format!("{path}/{id}"), "update")?;
                 let mut body = item.body.clone();
                 body.remove("id");
                 let updated =
@@ -341,14 +369,17 @@ fn run_item(
                 let rendered = render(tx, &updated.after, &updated.info).map_err(to_api)?;
                 Ok(json!({"status": 200, "body": rendered}))
             } else {
+                rate_limited("POST", path, "create")?;
                 create_item(tx, state, &context, &parts, item, &uploads, files, &render)
                     .map_err(to_api)
             }
         }
         Action::Create { .. } => {
+            rate_limited(&item.method, path, "create")?;
             create_item(tx, state, &context, &parts, item, &uploads, files, &render).map_err(to_api)
         }
         Action::Update { id, .. } => {
+            rate_limited(&item.method, path, "update")?;
             let updated =
                 records_service::update(tx, &context, &parts, &id, &item.body, &uploads, "batch")
                     .map_err(to_api)?;
@@ -357,6 +388,7 @@ fn run_item(
             Ok(json!({"status": 200, "body": rendered}))
         }
         Action::Delete { id, .. } => {
+            rate_limited(&item.method, path, "delete")?;
             let outcome =
                 records_service::delete(tx, &context, &parts, &id, "batch").map_err(to_api)?;
             files.events.push(BatchEvent::Deleted(
@@ -396,12 +428,15 @@ fn create_item(
     if !plan.files().uploads.is_empty() {
         ensure_store(tx, state, files)?;
         let global = global_indexes(item, &plan.files().uploads);
-        files.staged.write(
-            &context.collection.id,
-            plan.record().id(),
-            &files.uploads,
-            global,
-        )?;
+        files
+            .staged
+            .write(
+                &context.collection.id,
+                plan.record().id(),
+                &files.uploads,
+                global,
+            )
+            .map_err(|error| error.reword_malformed(records_service::CREATE_FAILED))?;
     }
     let record = apply_create(tx, context, &plan)?;
     files.events.push(BatchEvent::Created(record.clone()));
@@ -430,7 +465,8 @@ fn stage_update(
     let global = global_indexes(item, &updated.files.uploads);
     files
         .staged
-        .write(&context.collection.id, record_id, &files.uploads, global)?;
+        .write(&context.collection.id, record_id, &files.uploads, global)
+        .map_err(|error| error.reword_malformed(records_service::UPDATE_FAILED))?;
     files
         .staged
         .delete_after_commit(&context.collection.id, record_id, &updated.files.removed);
@@ -469,6 +505,8 @@ fn item_failed(index: usize, error: ApiError) -> ApiError {
     ApiError {
         status: StatusCode::BAD_REQUEST,
         message: TRANSACTION_FAILED.into(),
+        // PocketBase logs the batch's own error data (not the item's cause) as its details.
+        details: Some(Box::new(Value::Object(data.clone()))),
         data: Value::Object(data),
     }
 }

@@ -14,6 +14,7 @@ pub mod staging;
 pub mod storage;
 pub mod sweep;
 pub mod thumbs;
+pub mod unreachable;
 
 pub use spool::SpooledUpload;
 pub use staging::StagedFiles;

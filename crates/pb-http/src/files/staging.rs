@@ -163,9 +163,11 @@ pub fn upload_keys(
         .collect()
 }
 
+/// A failed upload is the write's 400, as in PocketBase (callers reword the generic message
+/// with their own, e.g. "Failed to create record."); the cause goes to the request log.
 fn write_failed(error: FileStoreError) -> ApiError {
     tracing::error!(%error, "storing an uploaded file failed");
-    ApiError::internal()
+    ApiError::generic_bad_request().with_details(format!("failed to upload all files: {error}"))
 }
 
 /// A failed cleanup leaves an unreferenced file for the next sweep; it is logged, not fatal.

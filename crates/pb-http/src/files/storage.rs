@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use super::bridge::Bridge;
 use super::object::{MetadataStyle, ObjectFileStore};
+use super::unreachable::UnreachableBucket;
 use crate::error::ApiError;
 use crate::txn::Failure;
 
@@ -54,6 +55,39 @@ impl S3Config {
         })
     }
 
+    /// Why requests to the bucket cannot be made, if they cannot: virtual-hosted style
+    /// (`forcePathStyle` off) with an IP address as the endpoint's host makes a host name like
+    /// `bucket.127.0.0.1`, which does not exist (see [`super::unreachable`]), nor can an
+    /// endpoint that does not parse as a URL work.
+    pub fn unreachable_reason(&self) -> Option<String> {
+        if self.force_path_style {
+            return None;
+        }
+        let endpoint = if self.endpoint.contains("://") {
+            self.endpoint.clone()
+        } else {
+            format!("https://{}", self.endpoint)
+        };
+        let host = url::Url::parse(&endpoint)
+            .ok()?
+            .host()
+            .map(|host| host.to_owned())?;
+        match host {
+            url::Host::Ipv4(_) | url::Host::Ipv6(_) => Some(format!(
+                "cannot address bucket {:?} by virtual host at the IP endpoint {host}: \
+                 no such host {}.{host} (enable forcePathStyle)",
+                self.bucket, self.bucket
+            )),
+            // Any other endpoint the client could not parse (it would panic on it).
+            url::Host::Domain(_) => {
+                let client_endpoint = self.client_endpoint();
+                url::Url::parse(&client_endpoint)
+                    .err()
+                    .map(|error| format!("invalid S3 endpoint {client_endpoint:?}: {error}"))
+            }
+        }
+    }
+
     /// The endpoint as the S3 client wants it: with the bucket as the first host label when
     /// requests use virtual-hosted style (`forcePathStyle` off).
     pub fn client_endpoint(&self) -> String {
@@ -72,7 +106,7 @@ pub struct FileStorage {
     data_dir: PathBuf,
     bridge: OnceLock<Result<Arc<Bridge>, String>>,
     local: OnceLock<Result<Arc<ObjectFileStore>, String>>,
-    s3: Mutex<Option<(S3Config, Arc<ObjectFileStore>)>>,
+    s3: Mutex<Option<(S3Config, Arc<dyn FileStore>)>>,
     thumbs: Mutex<()>,
 }
 
@@ -148,8 +182,7 @@ impl FileStorage {
         };
         if let Some((cached_config, store)) = cached.as_ref() {
             if *cached_config == config {
-                let store: Arc<dyn FileStore> = Arc::clone(store) as Arc<dyn FileStore>;
-                return Ok(store);
+                return Ok(Arc::clone(store));
             }
         }
         let store = self.new_s3_store(&config)?;
@@ -173,11 +206,17 @@ impl FileStorage {
 
     /// An uncached store on the bucket of `config` (the backups' own S3 settings).
     pub fn s3_bucket(&self, config: &S3Config) -> Result<Arc<dyn FileStore>, ApiError> {
-        Ok(self.new_s3_store(config)?)
+        self.new_s3_store(config)
     }
 
-    /// A store on the bucket of `config`, its metadata kept as object attributes.
-    fn new_s3_store(&self, config: &S3Config) -> Result<Arc<ObjectFileStore>, ApiError> {
+    /// A store on the bucket of `config`, its metadata kept as object attributes; a store
+    /// that fails every operation when `config` addresses the bucket by a host name that
+    /// cannot exist ([`S3Config::unreachable_reason`]).
+    fn new_s3_store(&self, config: &S3Config) -> Result<Arc<dyn FileStore>, ApiError> {
+        if let Some(reason) = config.unreachable_reason() {
+            tracing::warn!(%reason, "the S3 settings cannot work");
+            return Ok(Arc::new(UnreachableBucket::new(reason)));
+        }
         let inner = AmazonS3Builder::new()
             .with_bucket_name(&config.bucket)
             .with_region(&config.region)
@@ -250,6 +289,37 @@ mod tests {
             ..config
         };
         assert_eq!(path_style.client_endpoint(), "https://s3.example.com");
+        assert_eq!(path_style.unreachable_reason(), None);
+    }
+
+    #[test]
+    fn virtual_hosts_need_a_host_name() {
+        let config = |endpoint: &str, force_path_style: bool| S3Config {
+            bucket: "b".into(),
+            region: "r".into(),
+            endpoint: endpoint.into(),
+            access_key: "k".into(),
+            secret: "s".into(),
+            force_path_style,
+        };
+        let reason = config("http://127.0.0.1:9000", false).unreachable_reason();
+        assert!(reason.unwrap().contains("b.127.0.0.1"));
+        assert!(config("http://[::1]:9000", false)
+            .unreachable_reason()
+            .is_some());
+        assert!(config("10.0.0.5", false).unreachable_reason().is_some());
+        assert_eq!(
+            config("http://127.0.0.1:9000", true).unreachable_reason(),
+            None
+        );
+        assert_eq!(
+            config("https://s3.example.com", false).unreachable_reason(),
+            None
+        );
+        assert_eq!(
+            config("http://localhost:9000", false).unreachable_reason(),
+            None
+        );
     }
 
     #[test]

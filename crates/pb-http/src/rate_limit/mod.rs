@@ -7,11 +7,12 @@
 //! ([`counter`]). Routes of a collection count per route and collection; other routes share one
 //! counter per rule, as in PocketBase. The token is only resolved (one read) when limits are on.
 //!
-//! Not covered: the sub-requests of `/api/batch`, which PocketBase also checks one by one
-//! against their collection's tags; here the batch request counts once, as `/api/batch`.
+//! The items of `/api/batch` are checked one by one as well ([`sub_request`]), besides the
+//! batch request itself (labels `/api/batch`).
 
 pub mod counter;
 pub mod rules;
+pub mod sub_request;
 
 use std::net::IpAddr;
 use std::sync::Arc;

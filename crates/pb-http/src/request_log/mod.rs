@@ -13,9 +13,11 @@
 //!
 //! As in PocketBase: `settings.logs.maxDays = 0` turns logging off; logs below `minLevel` are
 //! not stored; successful requests to `/api/logs…`, the realtime connection and the OAuth2
-//! redirect are not logged (failures are).
+//! redirect are not logged (failures are). A failure's `details` is the [`ApiError`]'s cause.
+//! A settings save prunes what the new settings do not keep ([`retention`]).
 
 pub mod entry;
+pub mod retention;
 pub mod writer;
 
 use std::collections::HashMap;
@@ -102,12 +104,18 @@ pub async fn log_requests(
                 .get::<LogFailure>()
                 .cloned()
                 .or_else(|| {
-                    answer.error().map(|error| LogFailure {
-                        message: error
-                            .as_error::<ApiError>()
-                            .map_or_else(|| error.to_string(), |api| api.message.clone()),
-                        details: Value::Null,
-                    })
+                    answer
+                        .error()
+                        .map(|error| match error.as_error::<ApiError>() {
+                            Some(api) => LogFailure {
+                                message: api.message.clone(),
+                                details: api.log_details(),
+                            },
+                            None => LogFailure {
+                                message: error.to_string(),
+                                details: Value::Null,
+                            },
+                        })
                 })
                 .or_else(|| {
                     (status.is_client_error() || status.is_server_error()).then(|| LogFailure {
@@ -131,7 +139,10 @@ pub async fn log_requests(
     } else {
         pb_core::logs::LEVEL_INFO
     };
-    if !skipped && level >= settings.logs.min_level {
+    // The settings as they are now: a request that just changed them (a settings save) is
+    // logged by the new ones, as PocketBase decides when the log is written.
+    let settings = state.ops.settings.get();
+    if !skipped && settings.logs.max_days > 0 && level >= settings.logs.min_level {
         state.ops.request_log.submit(PendingLog {
             created: chrono::Utc::now(),
             method: method.as_str().to_string(),

@@ -27,6 +27,12 @@ use crate::txn;
 
 const FAILED: &str = "Failed to authenticate.";
 
+/// The 400 of an unknown identity or a wrong password (one answer for both; the request log
+/// gets PocketBase's cause).
+fn bad_credentials() -> ApiError {
+    ApiError::bad_request(FAILED).with_details("invalid login credentials")
+}
+
 fn text(input: &Map<String, Value>, key: &str) -> String {
     match input.get(key) {
         Some(Value::String(text)) => text.clone(),
@@ -127,11 +133,11 @@ pub async fn handle(
         let Some(mut record) = record else {
             // Spend the time of a hash check anyway, so a missing account is not faster.
             Hasher.verify(&password, &DUMMY_HASH);
-            return Err(ApiError::bad_request(FAILED));
+            return Err(bad_credentials());
         };
         let hash = record.get_str("password").to_string();
         if !Hasher.verify(&password, &hash) {
-            return Err(ApiError::bad_request(FAILED));
+            return Err(bad_credentials());
         }
         if is_legacy_hash(&hash) {
             record.set("password", Value::String(Hasher.hash(&password)));

@@ -57,12 +57,14 @@ pub async fn handle(
         let plan = plan_create(&context, &parts, &form.object, &uploads, "default")?;
         // New files go to storage before the record that names them commits.
         let mut staged = files.map(StagedFiles::new).unwrap_or_default();
-        let stored = staged.write(
-            &context.collection.id,
-            plan.record().id(),
-            &form.uploads,
-            plan.files().uploads.iter().copied(),
-        );
+        let stored = staged
+            .write(
+                &context.collection.id,
+                plan.record().id(),
+                &form.uploads,
+                plan.files().uploads.iter().copied(),
+            )
+            .map_err(|error| error.reword_malformed(CREATE_FAILED));
         let written = stored.and_then(|()| {
             txn::write(store, CREATE_FAILED, |tx| {
                 let record = apply_create(tx, &context, &plan)?;

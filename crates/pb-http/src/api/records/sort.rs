@@ -29,7 +29,10 @@ pub fn parse_sort(
                 let field = collection
                     .field(name)
                     .filter(|field| is_superuser || !field.hidden)
-                    .ok_or_else(ApiError::generic_bad_request)?;
+                    .ok_or_else(|| {
+                        ApiError::generic_bad_request()
+                            .with_details(format!("invalid sort field {name:?}"))
+                    })?;
                 OrderTerm::Column {
                     name: field.name.clone(),
                     descending,

@@ -130,7 +130,7 @@ fn stage_uploads(
     let candidates = uploads_for_file_fields(&collection, &upload_infos(uploads));
     if let Err(error) = staged.write(&collection.id, record_id, uploads, candidates) {
         staged.discard();
-        return Err(error);
+        return Err(error.reword_malformed(UPDATE_FAILED));
     }
     Ok(staged)
 }

@@ -45,9 +45,9 @@ pub async fn handle(
                     rule_access(&context.collection.view_rule, &context.collection, &scope)?;
                 let record = tx
                     .find_record(&context.collection, &record_id)?
-                    .ok_or_else(ApiError::not_found)?;
+                    .ok_or_else(ApiError::record_not_found)?;
                 if !record_in_reach(tx, &context.collection, &record_id, &access)? {
-                    return Err(ApiError::not_found().into());
+                    return Err(ApiError::record_not_found().into());
                 }
                 render_record(
                     tx,

@@ -70,5 +70,11 @@ pub async fn patch(
     .await?;
     state.ops.settings_changed(&saved);
     crate::backups::schedule::sync(&state, &saved);
+    let pruning_state = Arc::clone(&state);
+    run_blocking(move || {
+        crate::request_log::retention::prune_after_settings_change(&pruning_state);
+        Ok(())
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(saved))
 }
