@@ -174,8 +174,65 @@ impl Drop for EventStream {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use futures_util::StreamExt;
+
+    fn message(event: &str) -> Message {
+        Message {
+            event: Arc::from(event),
+            data: Bytes::from_static(b"{}"),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn messages_right_behind_a_write_wait_and_go_out_together() {
+        let registry = Arc::new(Registry::default());
+        let mut queue = None;
+        let client = registry
+            .insert_new(|id| {
+                let (client, receiver) = Client::new(id, None);
+                queue = Some(receiver);
+                client
+            })
+            .unwrap();
+        let mut stream =
+            EventStream::new(Arc::clone(&registry), Arc::clone(&client), queue.unwrap());
+        let id = client.id.clone();
+        let greeting = stream.next().await.unwrap().unwrap();
+        assert!(greeting.starts_with(format!("id:{id}\nevent:PB_CONNECT\n").as_bytes()));
+
+        client.deliver(message("a"));
+        let started = Instant::now();
+        let chunk = stream.next().await.unwrap().unwrap();
+        assert_eq!(
+            chunk,
+            frame(&id, "a", b"{}"),
+            "a first message goes out at once"
+        );
+        assert_eq!(Instant::now(), started);
+
+        client.deliver(message("b"));
+        assert!(futures_util::poll!(stream.next()).is_pending(), "b waits");
+        client.deliver(message("c"));
+        let chunk = stream.next().await.unwrap().unwrap();
+        assert_eq!(Instant::now() - started, LINGER);
+        let mut both = frame(&id, "b", b"{}").to_vec();
+        both.extend_from_slice(&frame(&id, "c", b"{}"));
+        assert_eq!(chunk.to_vec(), both, "b and c in one write");
+
+        tokio::time::advance(LINGER * 5).await;
+        client.deliver(message("d"));
+        let quiet = Instant::now();
+        let chunk = stream.next().await.unwrap().unwrap();
+        assert_eq!(chunk, frame(&id, "d", b"{}"));
+        assert_eq!(
+            Instant::now(),
+            quiet,
+            "after a quiet spell a message goes out at once"
+        );
+    }
 
     #[test]
     fn frames_have_no_space_after_colons() {
