@@ -80,6 +80,19 @@ pub trait StoreTx {
         Ok(Vec::new())
     }
 
+    /// The first `limit` rows a view with `query` would list, decoded with `fields` (from
+    /// [`Self::infer_view_fields`]); reads only, leaving nothing behind. The default (stores
+    /// without views) has no rows.
+    fn preview_view_rows(
+        &mut self,
+        query: &str,
+        fields: &[crate::Field],
+        limit: u64,
+    ) -> Result<Vec<crate::Record>, StoreError> {
+        let _ = (query, fields, limit);
+        Ok(Vec::new())
+    }
+
     fn find_record(
         &mut self,
         collection: &Collection,

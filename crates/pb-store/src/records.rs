@@ -91,6 +91,28 @@ fn select_records(
         .collect()
 }
 
+/// The first `limit` rows of the `SELECT` `query`, as records of `collection`, whose name is
+/// the alias the query is read under. For previews of a view query that is not saved yet.
+pub(crate) fn select_from_query(
+    conn: &mut SqliteConnection,
+    collection: &Collection,
+    query: &str,
+    limit: u64,
+) -> Result<Vec<Record>, StoreError> {
+    let table = sql::quote(&collection.name)?;
+    let statement = format!(
+        "SELECT {} FROM ({query}) AS {table} LIMIT ?",
+        row_json_select(collection, &table)?
+    );
+    let limit = SqlValue::Integer(i64::try_from(limit).unwrap_or(i64::MAX));
+    sql::bound_query(&statement, &[limit])
+        .load::<JsonRow>(conn)
+        .map_err(error::invalid_statement)?
+        .iter()
+        .map(|row| decode_row(collection, row))
+        .collect()
+}
+
 /// `table.column` for a field name of `collection` (which must have it).
 fn column_of(collection: &Collection, table: &str, name: &str) -> Result<String, StoreError> {
     if collection.field(name).is_none() {

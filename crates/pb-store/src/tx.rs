@@ -41,6 +41,15 @@ impl StoreTx for SqliteTx<'_> {
         crate::view::infer_view_fields(self.conn, query, &all)
     }
 
+    fn preview_view_rows(
+        &mut self,
+        query: &str,
+        fields: &[Field],
+        limit: u64,
+    ) -> Result<Vec<Record>, StoreError> {
+        crate::view::preview_view_rows(self.conn, query, fields, limit)
+    }
+
     fn find_record(
         &mut self,
         collection: &Collection,

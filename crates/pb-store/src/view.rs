@@ -113,6 +113,43 @@ pub fn infer_view_fields(
     })
 }
 
+/// The alias a previewed query's rows are read under.
+const PREVIEW_ALIAS: &str = "_pb_view_preview";
+
+/// The first `limit` rows a view collection with `query` would list, decoded with `fields`
+/// (as [`infer_view_fields`] found them), without creating anything. Only reads, so it runs
+/// on a `query_only` reader and never holds the writer while the query runs.
+///
+/// # Errors
+/// [`StoreError::InvalidStatement`] when the query is refused (as by [`infer_view_fields`]) or
+/// fails while running.
+pub(crate) fn preview_view_rows(
+    conn: &mut SqliteConnection,
+    query: &str,
+    fields: &[Field],
+    limit: u64,
+) -> Result<Vec<pb_core::Record>, StoreError> {
+    let query = checked_query(query)?;
+    let collection = Collection {
+        id: String::new(),
+        name: PREVIEW_ALIAS.to_string(),
+        collection_type: pb_core::collection::CollectionType::View,
+        system: false,
+        fields: fields.to_vec(),
+        indexes: Vec::new(),
+        list_rule: None,
+        view_rule: None,
+        create_rule: None,
+        update_rule: None,
+        delete_rule: None,
+        created: String::new(),
+        updated: String::new(),
+        view_query: query.to_string(),
+        auth: None,
+    };
+    crate::records::select_from_query(conn, &collection, query, limit)
+}
+
 fn infer_in_temporary_view(
     conn: &mut SqliteConnection,
     query: &str,

@@ -559,6 +559,14 @@ test("a view collection: the query is checked live, nothing is stored until save
     await status.filter({ hasText: "wildcard columns (*) are not supported" }).waitFor();
     await query.fill("select id, email from users");
     await status.filter({ hasText: "The query is valid." }).waitFor();
+    // The live preview shows the query's rows before anything is saved.
+    const preview = page.getByRole("table", { name: "Preview: the first rows of this query" });
+    await preview.getByRole("cell", { name: "viewed@example.com" }).waitFor();
+    assert.deepEqual(await preview.locator("thead th").allTextContents(), ["id", "email"]);
+    await query.fill("select id, email from users where email = 'nobody'");
+    await preview.getByRole("cell", { name: "The query selects no rows." }).waitFor();
+    await query.fill("select id, email from users");
+    await preview.getByRole("cell", { name: "viewed@example.com" }).waitFor();
     assert.equal((await admin.collections.getFullList()).length, before);
     await unlock(page, "listRule");
     await screenshot(page, "collections-view-query");
@@ -575,9 +583,9 @@ test("a view collection: the query is checked live, nothing is stored until save
     assert.equal(emails.listRule, "");
     assert.equal((await admin.collections.getFullList()).length, before + 1);
 
-    // The saved, unchanged query shows its first rows.
+    // The saved query shows its first rows too.
     await page.goto(`${server.url}/_/#/collections/emails/edit`);
-    await page.getByRole("table", { name: "First rows of the saved view" }).getByRole("cell", { name: "viewed@example.com" }).waitFor();
+    await page.getByRole("table", { name: "Preview: the first rows of this query" }).getByRole("cell", { name: "viewed@example.com" }).waitFor();
     assert.deepEqual(realProblems(page), []);
   } finally {
     await server.stop();

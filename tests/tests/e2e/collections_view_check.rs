@@ -97,3 +97,101 @@ fn collections_view_check_on_update_reports_the_query_too() {
     let (_, kept) = superuser.get("/api/collections/emails");
     assert_eq!(kept["viewQuery"], "select id, email from users");
 }
+
+/// Every file in the migrations folder beside the data dir (automigrate writes one per change).
+fn migration_files(server: &Server) -> Vec<String> {
+    let folder = server.data_dir().parent().unwrap().join("pb_migrations");
+    let mut names: Vec<String> = std::fs::read_dir(folder)
+        .map(|entries| {
+            entries
+                .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn collections_view_preview_shows_fields_and_first_rows_and_stores_nothing() {
+    let server = Server::start();
+    let superuser = server.superuser();
+    for n in 0..12 {
+        let email = format!("user{n:02}@example.com");
+        let (status, body) = superuser.post(
+            "/api/collections/users/records",
+            &json!({"email": email, "password": "passpass123", "passwordConfirm": "passpass123",
+                "emailVisibility": true}),
+        );
+        assert_eq!(status, 200, "{body}");
+    }
+    let collections_before = superuser.get("/api/collections?perPage=500").1["totalItems"].clone();
+    let files_before = migration_files(&server);
+
+    let (status, body) = superuser.post(
+        "/api/collections/meta/view-preview",
+        &json!({"viewQuery": "select id, email, verified as checked from users order by email"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["fields"],
+        json!([
+            {"name": "id", "type": "text"},
+            {"name": "email", "type": "email"},
+            {"name": "checked", "type": "bool"},
+        ])
+    );
+    let items = body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 10, "the first ten rows only");
+    assert_eq!(items[0]["email"], "user00@example.com");
+    assert_eq!(items[9]["email"], "user09@example.com");
+    assert_eq!(items[0]["checked"], false);
+    assert_eq!(items[0]["id"].as_str().unwrap().len(), 15);
+
+    let (status, body) = superuser.post(
+        "/api/collections/meta/view-preview",
+        &json!({"viewQuery": "select id, nope from users"}),
+    );
+    assert_eq!(status, 400);
+    assert_eq!(body["message"], "Failed to preview the view query.");
+    assert_eq!(
+        body["data"]["viewQuery"]["code"],
+        "validation_invalid_view_query"
+    );
+    assert!(body["data"]["viewQuery"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Invalid query - "));
+
+    let (status, body) = superuser.post(
+        "/api/collections/meta/view-preview",
+        &json!({"viewQuery": "select id from users; delete from users"}),
+    );
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = superuser.post(
+        "/api/collections/meta/view-preview",
+        &json!({"viewQuery": " "}),
+    );
+    assert_eq!(status, 400);
+    assert_eq!(body["data"]["viewQuery"]["code"], "validation_required");
+
+    let (status, _) = server.guest().post(
+        "/api/collections/meta/view-preview",
+        &json!({"viewQuery": "select id from users"}),
+    );
+    assert_eq!(status, 401);
+
+    assert_eq!(
+        superuser.get("/api/collections?perPage=500").1["totalItems"],
+        collections_before
+    );
+    assert_eq!(
+        migration_files(&server),
+        files_before,
+        "no migration written"
+    );
+    assert_eq!(
+        superuser.get("/api/collections/users/records?perPage=1").1["totalItems"],
+        12
+    );
+}

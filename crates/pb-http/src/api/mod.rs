@@ -84,6 +84,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::get().to(collections::scaffolds::handle),
         )
         .route(
+            "/api/collections/meta/view-preview",
+            web::post().to(collections::view_preview::handle),
+        )
+        .route(
             "/api/collections/{collection}",
             web::get().to(collections::view::handle),
         )

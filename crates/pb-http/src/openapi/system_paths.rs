@@ -345,6 +345,47 @@ fn add_collections(paths: &mut Map<String, Value>) {
     );
     insert(
         paths,
+        "/api/collections/meta/view-preview",
+        "post",
+        Operation {
+            body: Some(json_body(
+                json!({
+                    "type": "object",
+                    "required": ["viewQuery"],
+                    "properties": {"viewQuery": {"type": "string"}},
+                }),
+                true,
+            )),
+            responses: vec![(
+                "200",
+                json_response(
+                    "The fields a view with this query would get and its first rows.",
+                    json!({
+                        "type": "object",
+                        "required": ["fields", "items"],
+                        "properties": {
+                            "fields": {"type": "array", "items": {
+                                "type": "object",
+                                "required": ["name", "type"],
+                                "properties": {
+                                    "name": {"type": "string"},
+                                    "type": {"type": "string"},
+                                },
+                            }},
+                            "items": {"type": "array", "items": {"type": "object"}},
+                        },
+                    }),
+                ),
+            )],
+            ..superuser(
+                "collectionsViewPreview",
+                "collections",
+                "Preview a view query without saving it (not in PocketBase)",
+            )
+        },
+    );
+    insert(
+        paths,
         "/api/collections/{collection}",
         "get",
         Operation {

@@ -185,7 +185,7 @@ pub fn with_view_query_error(
     CoreError::Validation(errors)
 }
 
-fn invalid_view_query(reason: &str) -> FieldError {
+pub(super) fn invalid_view_query(reason: &str) -> FieldError {
     FieldError::new(
         "validation_invalid_view_query",
         format!("Invalid query - {reason}."),
