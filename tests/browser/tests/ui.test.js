@@ -51,6 +51,51 @@ test("the installer link creates the first superuser, signs in, and then stops w
   }
 });
 
+test("the installer link can restore an uploaded backup instead, whose superusers then sign in", async () => {
+  // A backup of a server with a collection, a record and the test superuser.
+  const source = await startServer({ superuser: true });
+  let zip;
+  try {
+    const admin = await adminClient(source.url);
+    await admin.collections.create({ name: "kept", type: "base", fields: [{ name: "title", type: "text" }] });
+    await admin.collection("kept").create({ title: "from the backup" });
+    await admin.backups.create("seed_backup.zip");
+    const token = await admin.files.getToken();
+    const response = await fetch(`${source.url}/api/backups/seed_backup.zip?token=${token}`);
+    assert.equal(response.status, 200);
+    zip = Buffer.from(await response.arrayBuffer());
+  } finally {
+    await source.stop();
+  }
+
+  const server = await startServer();
+  try {
+    const link = server.output().match(/http:\/\/\S+\/_\/#\/pbinstall\/\S+/)?.[0];
+    assert.ok(link, `no installer link in:\n${server.output()}`);
+    const page = await openPage(browser);
+    await page.goto(link);
+    await page.getByRole("heading", { name: "Or restore a backup" }).waitFor();
+    await page.getByLabel("Backup (.zip)").setInputFiles({ name: "seed_backup.zip", mimeType: "application/zip", buffer: zip });
+    await screenshot(page, "installer-restore");
+    await page.getByRole("button", { name: "Upload and restore" }).click();
+    // The server restarts with the backup's data; the page comes back to the login form.
+    await page.getByRole("button", { name: "Login" }).waitFor({ timeout: 120_000 });
+    await page.getByLabel("Email").fill(SUPERUSER.email);
+    await page.getByLabel("Password").fill(SUPERUSER.password);
+    await page.getByRole("button", { name: "Login" }).click();
+    await page.getByRole("link", { name: "kept", exact: true }).first().waitFor();
+    await screenshot(page, "installer-restored");
+
+    const admin = await adminClient(server.url);
+    const records = await admin.collection("kept").getFullList();
+    assert.deepEqual(records.map((record) => record.title), ["from the backup"]);
+    const superusers = await admin.collection("_superusers").getFullList();
+    assert.deepEqual(superusers.map((record) => record.email), [SUPERUSER.email]);
+  } finally {
+    await server.stop();
+  }
+});
+
 test("login, create a collection with fields and rules, then edit its rules", async () => {
   const server = await startServer({ superuser: true });
   try {
