@@ -168,6 +168,30 @@ impl AuthOptions {
 }
 
 impl Collection {
+    /// A collection of `collection_type` named `name` (also its id) with `fields` and nothing
+    /// else: no rules (superusers only), no indexes, no timestamps, no view query or auth
+    /// options. For describing tables that are not user collections (`_logs`,
+    /// `_collections`), scaffolds and previews.
+    pub fn bare(name: &str, collection_type: CollectionType, fields: Vec<Field>) -> Collection {
+        Collection {
+            id: name.to_string(),
+            name: name.to_string(),
+            collection_type,
+            system: false,
+            fields,
+            indexes: Vec::new(),
+            list_rule: None,
+            view_rule: None,
+            create_rule: None,
+            update_rule: None,
+            delete_rule: None,
+            created: String::new(),
+            updated: String::new(),
+            view_query: String::new(),
+            auth: None,
+        }
+    }
+
     /// The field with this name, if any.
     pub fn field(&self, name: &str) -> Option<&Field> {
         self.fields.iter().find(|field| field.name == name)

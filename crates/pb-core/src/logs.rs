@@ -127,21 +127,12 @@ pub fn logs_collection() -> Collection {
     // The definition is a constant that the unit test below parses; should it ever fail to,
     // a collection without fields makes every filter on it fail instead of panicking.
     Collection::from_json(&definition).unwrap_or_else(|_| Collection {
-        id: LOGS_TABLE.to_string(),
-        name: LOGS_TABLE.to_string(),
-        collection_type: crate::collection::CollectionType::Base,
         system: true,
-        fields: Vec::new(),
-        indexes: Vec::new(),
-        list_rule: None,
-        view_rule: None,
-        create_rule: None,
-        update_rule: None,
-        delete_rule: None,
-        created: String::new(),
-        updated: String::new(),
-        view_query: String::new(),
-        auth: None,
+        ..Collection::bare(
+            LOGS_TABLE,
+            crate::collection::CollectionType::Base,
+            Vec::new(),
+        )
     })
 }
 

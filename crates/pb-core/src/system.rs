@@ -63,23 +63,7 @@ pub fn auth_indexes(collection_id: &str, table: &str) -> Vec<String> {
 /// The template a new collection of `collection_type` starts from, in API JSON (empty name and
 /// id, default options). Used by `GET /api/collections/meta/scaffolds` and by create.
 pub fn scaffold(collection_type: CollectionType) -> Value {
-    let mut collection = Collection {
-        id: String::new(),
-        name: String::new(),
-        collection_type,
-        system: false,
-        fields: vec![Field::primary_id()],
-        indexes: Vec::new(),
-        list_rule: None,
-        view_rule: None,
-        create_rule: None,
-        update_rule: None,
-        delete_rule: None,
-        created: String::new(),
-        updated: String::new(),
-        view_query: String::new(),
-        auth: None,
-    };
+    let mut collection = Collection::bare("", collection_type, vec![Field::primary_id()]);
     match collection_type {
         CollectionType::Base => {}
         CollectionType::View => collection.fields.clear(),

@@ -131,21 +131,12 @@ pub(crate) fn preview_view_rows(
 ) -> Result<Vec<pb_core::Record>, StoreError> {
     let query = checked_query(query)?;
     let collection = Collection {
-        id: String::new(),
-        name: PREVIEW_ALIAS.to_string(),
-        collection_type: pb_core::collection::CollectionType::View,
-        system: false,
-        fields: fields.to_vec(),
-        indexes: Vec::new(),
-        list_rule: None,
-        view_rule: None,
-        create_rule: None,
-        update_rule: None,
-        delete_rule: None,
-        created: String::new(),
-        updated: String::new(),
         view_query: query.to_string(),
-        auth: None,
+        ..Collection::bare(
+            PREVIEW_ALIAS,
+            pb_core::collection::CollectionType::View,
+            fields.to_vec(),
+        )
     };
     crate::records::select_from_query(conn, &collection, query, limit)
 }

@@ -124,20 +124,7 @@ fn collections_table() -> Collection {
         .map(text),
     );
     Collection {
-        id: "_collections".into(),
-        name: "_collections".into(),
-        collection_type: CollectionType::Base,
         system: true,
-        fields,
-        indexes: Vec::new(),
-        list_rule: None,
-        view_rule: None,
-        create_rule: None,
-        update_rule: None,
-        delete_rule: None,
-        created: String::new(),
-        updated: String::new(),
-        view_query: String::new(),
-        auth: None,
+        ..Collection::bare("_collections", CollectionType::Base, fields)
     }
 }
