@@ -110,6 +110,19 @@ pub struct FileStorage {
     thumbs: Mutex<()>,
 }
 
+/// An S3 client builder with the bucket, region, endpoint, credentials and addressing style
+/// of `config`; callers add their client options (the file stores and the settings'
+/// connection test).
+pub(crate) fn s3_builder(config: &S3Config) -> AmazonS3Builder {
+    AmazonS3Builder::new()
+        .with_bucket_name(&config.bucket)
+        .with_region(&config.region)
+        .with_endpoint(config.client_endpoint())
+        .with_access_key_id(&config.access_key)
+        .with_secret_access_key(&config.secret)
+        .with_virtual_hosted_style_request(!config.force_path_style)
+}
+
 impl FileStorage {
     /// The storage of the data dir `data_dir`. Nothing is created until first used.
     pub fn new(data_dir: &Path) -> FileStorage {
@@ -217,13 +230,7 @@ impl FileStorage {
             tracing::warn!(%reason, "the S3 settings cannot work");
             return Ok(Arc::new(UnreachableBucket::new(reason)));
         }
-        let inner = AmazonS3Builder::new()
-            .with_bucket_name(&config.bucket)
-            .with_region(&config.region)
-            .with_endpoint(config.client_endpoint())
-            .with_access_key_id(&config.access_key)
-            .with_secret_access_key(&config.secret)
-            .with_virtual_hosted_style_request(!config.force_path_style)
+        let inner = s3_builder(config)
             .with_allow_http(true)
             .build()
             .map_err(|error| storage_unavailable(error.to_string()))?;

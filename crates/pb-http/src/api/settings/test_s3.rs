@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::{FutureExt, TryStreamExt};
-use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjectPath;
 use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig};
 use pb_core::ids::random_string;
@@ -27,7 +26,7 @@ use crate::auth::request_auth::bearer_token;
 use crate::blocking::run_blocking;
 use crate::body::read_object;
 use crate::error::{ApiError, ApiResult};
-use crate::files::storage::S3Config;
+use crate::files::storage::{s3_builder, S3Config};
 use crate::state::AppState;
 use crate::txn;
 
@@ -101,13 +100,7 @@ fn probe_client(config: &S3Config) -> Result<Arc<dyn ObjectStore>, String> {
         .with_allow_http(true)
         .with_connect_timeout(CONNECT_TIMEOUT)
         .with_timeout(REQUEST_TIMEOUT);
-    AmazonS3Builder::new()
-        .with_bucket_name(&config.bucket)
-        .with_region(&config.region)
-        .with_endpoint(endpoint)
-        .with_access_key_id(&config.access_key)
-        .with_secret_access_key(&config.secret)
-        .with_virtual_hosted_style_request(!config.force_path_style)
+    s3_builder(config)
         .with_retry(retry)
         .with_client_options(options)
         .build()
