@@ -44,6 +44,13 @@ impl TimeOrderedIds {
     /// The next id for an instant `unix_millis` milliseconds after the epoch. Ids from one
     /// generator never repeat and never go backwards, even if the clock does.
     pub fn next(&mut self, unix_millis: u64) -> String {
+        let mut id = String::with_capacity(15);
+        self.next_into(unix_millis, &mut id);
+        id
+    }
+
+    /// [`Self::next`], appended to `out` (a writer reusing one buffer per row).
+    pub fn next_into(&mut self, unix_millis: u64, out: &mut String) {
         if unix_millis > self.millis {
             self.millis = unix_millis;
             // The lower half, so that a millisecond has room for billions of ids.
@@ -58,7 +65,7 @@ impl TimeOrderedIds {
         let mut id = [0u8; 15];
         write_base36(&mut id[..8], self.millis);
         write_base36(&mut id[8..], self.sequence);
-        id.iter().map(|&digit| char::from(digit)).collect()
+        out.extend(id.iter().map(|&digit| char::from(digit)));
     }
 }
 

@@ -48,8 +48,9 @@ impl LogEntry {
 }
 
 /// A row to add to `_logs`, its `data` already serialised: logs are written in bulk by a
-/// background thread, which builds the JSON text directly rather than through a [`Value`].
-#[derive(Debug, Clone, PartialEq)]
+/// background thread, which builds the JSON text directly rather than through a [`Value`] (and
+/// reuses the rows of one batch for the next: `Default` is the empty row it starts from).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NewLog {
     pub id: String,
     /// `YYYY-MM-DD HH:MM:SS.sssZ`, UTC.

@@ -69,7 +69,7 @@ for (const variant of [
       });
       await admin.collection("notes").create({ title: "first", count: 1, done: true, kind: "a", data: { x: 1 } });
 
-      if (await page.getByRole("button", { name: "Menu" }).isVisible()) await page.getByRole("button", { name: "Menu" }).click();
+      if (await page.getByRole("button", { name: "Menu", exact: true }).isVisible()) await page.getByRole("button", { name: "Menu", exact: true }).click();
       await page.getByRole("button", { name: "Logout" }).click();
       await page.getByRole("heading", { name: "Superuser login" }).waitFor();
       await check(page, `${variant.name}-login`, found);
@@ -112,8 +112,8 @@ for (const variant of [
       await page.getByRole("dialog", { name: "Log details" }).getByText("data.status").waitFor();
       await check(page, `${variant.name}-log-detail-dialog`, found);
       await page.keyboard.press("Escape");
-      if (await page.getByRole("button", { name: "Menu" }).isVisible()) {
-        await page.getByRole("button", { name: "Menu" }).click();
+      if (await page.getByRole("button", { name: "Menu", exact: true }).isVisible()) {
+        await page.getByRole("button", { name: "Menu", exact: true }).click();
         await page.getByRole("navigation", { name: "Collections" }).waitFor();
         await check(page, `${variant.name}-menu-open`, found);
       }

@@ -511,7 +511,7 @@ test("the sidebar searches, pins and groups the system collections", async () =>
     const page = await openPage(browser, { viewport: { width: 390, height: 844 } });
     await login(page, server.url);
     // On a phone the sidebar sits behind the Menu button.
-    const openMenu = () => page.getByRole("button", { name: "Menu" }).click();
+    const openMenu = () => page.getByRole("button", { name: "Menu", exact: true }).click();
     await openMenu();
     const nav = page.getByRole("navigation", { name: "Collections" });
     await nav.getByRole("link", { name: "gamma", exact: true }).waitFor();

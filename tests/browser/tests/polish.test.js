@@ -193,7 +193,7 @@ test("polish: a 375x667 screen uses collapsed menus and never scrolls sideways",
     const page = await openPage(browser, { viewport: { width: 375, height: 667 } });
     await login(page, server.url);
 
-    const menu = page.getByRole("button", { name: "Menu" });
+    const menu = page.getByRole("button", { name: "Menu", exact: true });
     const collectionsNav = page.getByRole("navigation", { name: "Collections" });
     await menu.waitFor();
     assert.equal(await menu.getAttribute("aria-expanded"), "false");

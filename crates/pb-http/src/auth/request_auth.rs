@@ -25,17 +25,19 @@ impl AuthContext {
 
 /// The raw token of a request, without a `Bearer ` prefix (matched ignoring case).
 pub fn bearer_token(request: &HttpRequest) -> Option<String> {
-    let header = request
-        .headers()
-        .get("authorization")?
-        .to_str()
-        .ok()?
-        .trim();
+    let header = request.headers().get("authorization")?.to_str().ok()?;
+    token_of_header(header).map(str::to_string)
+}
+
+/// The token an `Authorization` header value carries: the value without its `Bearer ` prefix,
+/// `None` when nothing is left.
+pub fn token_of_header(header: &str) -> Option<&str> {
+    let header = header.trim();
     let token = match header.get(..7) {
         Some(prefix) if prefix.eq_ignore_ascii_case("bearer ") => header[7..].trim(),
         _ => header,
     };
-    (!token.is_empty()).then(|| token.to_string())
+    (!token.is_empty()).then_some(token)
 }
 
 /// A header value without its `Bearer ` prefix (matched ignoring case).

@@ -1,9 +1,10 @@
 //! Request logs, as PocketBase keeps them in `auxiliary.db`'s `_logs`: one row per API request,
-//! written in the background so that logging costs a request only a few allocations.
+//! written in the background so that logging costs a request one copy into a reused buffer.
 //!
-//! * [`log_requests`] (middleware) captures each request and its outcome into a
-//!   [`PendingLog`] and queues it; it does no I/O and never waits.
-//! * [`writer::RequestLogger`] is the bounded queue and its writer thread.
+//! * [`log_requests`] (middleware) captures each request and its outcome as a [`PendingLog`]
+//!   and queues it; it does no I/O, never waits and allocates nothing for it.
+//! * [`writer::RequestLogger`] is the bounded queue (per-thread buffers) and its writer thread;
+//!   [`encoding`] is how a log sits in those buffers.
 //! * [`entry`] turns a captured request into PocketBase's row.
 //! * [`start_writer`] connects the writer to the [`LogStore`]: it resolves auth tokens to
 //!   their records (the request path does not pay for that lookup; a short-lived memo keeps
@@ -16,6 +17,7 @@
 //! redirect are not logged (failures are). A failure's `details` is the [`ApiError`]'s cause.
 //! A settings save prunes what the new settings do not keep ([`retention`]).
 
+pub mod encoding;
 pub mod entry;
 pub mod retention;
 pub mod writer;
@@ -26,18 +28,19 @@ use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::web;
 use pb_core::ids::TimeOrderedIds;
-use pb_core::logs::LogStore;
+use pb_core::logs::{LogStore, NewLog};
 use pb_core::ports::read_with;
 use serde_json::Value;
 
-pub use entry::{AuthFacts, LogFailure, PendingLog};
+pub use entry::{AuthFacts, FailureText, LogFailure, PendingLog};
 pub use writer::RequestLogger;
 
-use crate::auth::request_auth::{authenticate, bearer_token};
+use crate::auth::request_auth::{authenticate, token_of_header};
 use crate::client_ip::{client_ip, remote_ip};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -56,13 +59,9 @@ fn skips_success(method: &Method, path: &str) -> bool {
         || path == "/api/oauth2-redirect"
 }
 
-fn header(request: &ServiceRequest, name: &str) -> String {
-    request
-        .headers()
-        .get(name)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or("")
-        .to_string()
+/// A header's value as text, `""` when it is missing or not visible ASCII.
+fn header_text(value: Option<&HeaderValue>) -> &str {
+    value.and_then(|value| value.to_str().ok()).unwrap_or("")
 }
 
 /// Captures every request for the request log (see the module docs).
@@ -78,15 +77,14 @@ pub async fn log_requests(
         return Ok(next.call(request).await?.map_into_boxed_body());
     }
     let started = Instant::now();
+    // Cheap handles (shared bytes, no copies) on what the log needs once the request is gone.
     let method = request.method().clone();
+    let uri = request.uri().clone();
     let quiet_on_success = skips_success(&method, request.path());
-    let uri = request.uri().path_and_query().map_or_else(
-        || request.path().to_string(),
-        |path_and_query| path_and_query.to_string(),
-    );
-    let referer = header(&request, "referer");
-    let user_agent = header(&request, "user-agent");
-    let token = bearer_token(request.request());
+    let headers = request.headers();
+    let referer = headers.get(header::REFERER).cloned();
+    let user_agent = headers.get(header::USER_AGENT).cloned();
+    let authorization = headers.get(header::AUTHORIZATION).cloned();
     let ips = settings.logs.log_ip.then(|| {
         let peer = request.peer_addr();
         (
@@ -143,18 +141,32 @@ pub async fn log_requests(
     // logged by the new ones, as PocketBase decides when the log is written.
     let settings = state.ops.settings.get();
     if !skipped && settings.logs.max_days > 0 && level >= settings.logs.min_level {
-        state.ops.request_log.submit(PendingLog {
+        let details = failure.as_ref().map(|failure| failure.details.to_string());
+        state.ops.request_log.submit(&PendingLog {
             created: chrono::Utc::now(),
-            method: method.as_str().to_string(),
-            uri,
+            method: method.as_str(),
+            uri: uri
+                .path_and_query()
+                .map_or_else(|| uri.path(), |path_and_query| path_and_query.as_str()),
             status,
             exec_time_ms: started.elapsed().as_secs_f64() * 1000.0,
-            referer,
-            user_agent,
-            ips,
-            token,
+            referer: header_text(referer.as_ref()),
+            user_agent: header_text(user_agent.as_ref()),
+            ips: ips
+                .as_ref()
+                .map(|(user_ip, remote_ip)| (user_ip.as_str(), remote_ip.as_str())),
+            token: authorization
+                .as_ref()
+                .and_then(|value| value.to_str().ok())
+                .and_then(token_of_header),
             log_auth_id: settings.logs.log_auth_id,
-            failure,
+            failure: failure
+                .as_ref()
+                .zip(details.as_deref())
+                .map(|(failure, details)| FailureText {
+                    message: &failure.message,
+                    details,
+                }),
         });
     }
     outcome.map(ServiceResponse::map_into_boxed_body)
@@ -167,11 +179,11 @@ struct AuthMemo {
 }
 
 impl AuthMemo {
-    fn get(&self, token: &str, now: Instant) -> Option<Option<AuthFacts>> {
+    fn get(&self, token: &str, now: Instant) -> Option<&Option<AuthFacts>> {
         self.entries
             .get(token)
             .filter(|(resolved_at, _)| now.duration_since(*resolved_at) < AUTH_MEMO_TTL)
-            .map(|(_, facts)| facts.clone())
+            .map(|(_, facts)| facts)
     }
 
     fn put(&mut self, token: String, facts: Option<AuthFacts>, now: Instant) {
@@ -183,14 +195,14 @@ impl AuthMemo {
 }
 
 /// Resolves the tokens of `batch` the memo does not know, in one read transaction.
-fn resolve_tokens(state: &AppState, memo: &mut AuthMemo, batch: &[PendingLog]) {
+fn resolve_tokens(state: &AppState, memo: &mut AuthMemo, batch: &[PendingLog<'_>]) {
     let now = Instant::now();
-    let mut unknown: Vec<String> = batch
+    let mut unknown: Vec<&str> = batch
         .iter()
-        .filter_map(|log| log.token.clone())
+        .filter_map(|log| log.token)
         .filter(|token| memo.get(token, now).is_none())
         .collect();
-    unknown.sort();
+    unknown.sort_unstable();
     unknown.dedup();
     if unknown.is_empty() {
         return;
@@ -203,7 +215,7 @@ fn resolve_tokens(state: &AppState, memo: &mut AuthMemo, batch: &[PendingLog]) {
                 collection_name: auth.collection.name.clone(),
                 record_id: auth.record.id().to_string(),
             });
-            resolved.push((token.clone(), facts));
+            resolved.push((token.to_string(), facts));
         }
         Ok(resolved)
     });
@@ -222,25 +234,32 @@ pub fn start_writer(state: &Arc<AppState>, log_store: Arc<dyn LogStore>) {
     let writer_state = Arc::clone(state);
     let mut memo = AuthMemo::default();
     let mut ids = TimeOrderedIds::default();
-    state.ops.request_log.start(move |batch| {
-        resolve_tokens(&writer_state, &mut memo, &batch);
-        let now = Instant::now();
-        let entries: Vec<_> = batch
-            .into_iter()
-            .map(|log| {
+    let mut rows: Vec<NewLog> = Vec::new();
+    state
+        .ops
+        .request_log
+        .start(move |batch: &[PendingLog<'_>]| {
+            resolve_tokens(&writer_state, &mut memo, batch);
+            let now = Instant::now();
+            if rows.len() < batch.len() {
+                rows.resize_with(batch.len(), NewLog::default);
+            }
+            for (row, log) in rows.iter_mut().zip(batch) {
                 let auth = log
                     .token
-                    .as_deref()
                     .and_then(|token| memo.get(token, now))
-                    .flatten();
-                let millis = u64::try_from(log.created.timestamp_millis()).unwrap_or(0);
-                entry::to_new_log(log, auth.as_ref(), ids.next(millis))
-            })
-            .collect();
-        if let Err(error) = log_store.insert(&entries) {
-            tracing::warn!(%error, count = entries.len(), "cannot write request logs");
-        }
-    });
+                    .and_then(Option::as_ref);
+                entry::fill_row(row, log, auth, &mut ids);
+            }
+            if let Err(error) = log_store.insert(&rows[..batch.len()]) {
+                tracing::warn!(%error, count = batch.len(), "cannot write request logs");
+            }
+            // Keep as many rows as batches need lately: a burst's rows go after quieter batches.
+            if batch.len() < rows.len() / 4 {
+                rows.truncate(batch.len());
+                rows.shrink_to_fit();
+            }
+        });
 }
 
 #[cfg(test)]
@@ -263,7 +282,7 @@ mod tests {
         let mut memo = AuthMemo::default();
         let start = Instant::now();
         memo.put("t".into(), None, start);
-        assert_eq!(memo.get("t", start), Some(None));
+        assert_eq!(memo.get("t", start), Some(&None));
         assert_eq!(memo.get("t", start + AUTH_MEMO_TTL), None);
         assert_eq!(memo.get("other", start), None);
     }

@@ -1,40 +1,75 @@
-//! The hand-off between requests and the log table: a bounded queue drained by one background
-//! thread that writes batches.
+//! The hand-off between requests and the log table: per-thread queue buffers drained by one
+//! background thread that writes batches.
 //!
-//! A request only builds a [`PendingLog`] and `try_send`s it: it never waits for the database
-//! or for a full queue. When the queue is full the log is dropped and counted
-//! ([`RequestLogger::dropped`]); losing a log line is better than slowing every request down
-//! when the disk stalls. After the first log of a batch the thread sleeps [`BATCH_WINDOW`],
-//! then hands everything queued to its sink in batches of at most [`BATCH_SIZE`] (one
-//! transaction each); so under load it wakes a few times a second, not once per request. [`RequestLogger::flush`] lets a stopping server write what is queued.
+//! A request appends its [`PendingLog`] to a byte buffer (one of [`SHARDS`], picked by the
+//! request's thread, so that threads do not contend for one lock) and goes on; it never waits
+//! for the database. The writer wakes every [`BATCH_WINDOW`] (or at once for a
+//! [`RequestLogger::flush`]), swaps each buffer for an empty one and hands what it took to its
+//! sink in batches of at most [`BATCH_SIZE`] (one transaction each). The buffers go back and
+//! forth and keep their capacity, so a steady stream of logs allocates nothing per request and
+//! no thread frees what another allocated. A buffer holding [`SHARD_CAPACITY`] bytes takes no
+//! more logs until drained: they are dropped and counted ([`RequestLogger::dropped`]); losing a
+//! log line is better than slowing every request down when the disk stalls.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
+use super::encoding;
 use super::entry::PendingLog;
 
-/// Logs queued at most; more are dropped (two windows of a server answering ~16k requests a
-/// second).
-pub const QUEUE_CAPACITY: usize = 32_768;
+/// Queue buffers; a thread always uses the same one.
+pub const SHARDS: usize = 16;
+/// Bytes one queue buffer holds at most (some 60,000 typical logs: a few windows' worth of a
+/// busy server).
+pub const SHARD_CAPACITY: usize = 16 << 20;
 /// Logs written per batch (one transaction) at most.
 pub const BATCH_SIZE: usize = 16_384;
-/// How long the writer lets logs gather after the first one of a batch. Each transaction
-/// rewrites the `_logs` index pages its rows land on, so the cost per log falls as batches
-/// grow: a second's worth is several times cheaper per row than a quarter second's.
+/// How often the writer takes what the buffers hold (PocketBase's logs may take up to 3
+/// seconds). Each transaction rewrites the `_logs` index pages its rows land on (the `message`
+/// index takes them all over the tree), so the cost per log falls as batches grow: a second's
+/// worth is several times cheaper per row than a quarter second's.
 pub const BATCH_WINDOW: Duration = Duration::from_secs(1);
+/// A drained buffer larger than this that was mostly empty is shrunk (after a burst).
+const KEEP_CAPACITY: usize = 1 << 20;
 
-enum Message {
-    Log(Box<PendingLog>),
+/// Requests to the writer thread besides its timer.
+enum Control {
     /// Write everything queued before this, then answer.
     Flush(SyncSender<()>),
 }
 
+/// One queue buffer.
+#[derive(Default)]
+struct Shard {
+    queued: Mutex<Vec<u8>>,
+}
+
+impl Shard {
+    fn lock(&self) -> MutexGuard<'_, Vec<u8>> {
+        // A panic while appending leaves at worst a cut log, which decoding skips.
+        self.queued
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The buffer of the calling thread: threads take the next one the first time they log.
+fn shard_index() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static INDEX: usize = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
+    }
+    INDEX.with(|index| *index)
+}
+
 /// The sending side, shared by every request.
 pub struct RequestLogger {
-    sender: SyncSender<Message>,
-    receiver: Mutex<Option<Receiver<Message>>>,
+    shards: Arc<[Shard]>,
+    capacity: usize,
+    control: SyncSender<Control>,
+    receiver: Mutex<Option<Receiver<Control>>>,
     dropped: AtomicU64,
 }
 
@@ -49,45 +84,46 @@ impl std::fmt::Debug for RequestLogger {
 
 impl Default for RequestLogger {
     fn default() -> Self {
-        RequestLogger::new(QUEUE_CAPACITY)
+        RequestLogger::new(SHARD_CAPACITY)
     }
 }
 
 impl RequestLogger {
-    /// A logger whose queue holds `capacity` logs; nothing is written until [`Self::start`].
+    /// A logger whose buffers hold `capacity` bytes each; nothing is written until
+    /// [`Self::start`].
     pub fn new(capacity: usize) -> RequestLogger {
-        let (sender, receiver) = mpsc::sync_channel(capacity);
+        let (control, receiver) = mpsc::sync_channel(64);
         RequestLogger {
-            sender,
+            shards: (0..SHARDS).map(|_| Shard::default()).collect(),
+            capacity,
+            control,
             receiver: Mutex::new(Some(receiver)),
             dropped: AtomicU64::new(0),
         }
     }
 
-    /// Queues `log` without waiting; drops and counts it when the queue is full.
-    pub fn submit(&self, log: PendingLog) {
-        match self.sender.try_send(Message::Log(Box::new(log))) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
-                let before = self.dropped.fetch_add(1, Ordering::Relaxed);
-                if before.is_power_of_two() {
-                    tracing::warn!(dropped = before + 1, "request log queue full; logs dropped");
-                }
+    /// Queues `log` without waiting; drops and counts it when the thread's buffer is full.
+    pub fn submit(&self, log: &PendingLog<'_>) {
+        let mut queued = self.shards[shard_index()].lock();
+        if queued.len() >= self.capacity {
+            drop(queued);
+            let before = self.dropped.fetch_add(1, Ordering::Relaxed);
+            if before.is_power_of_two() {
+                tracing::warn!(dropped = before + 1, "request log queue full; logs dropped");
             }
-            Err(TrySendError::Disconnected(_)) => {
-                self.dropped.fetch_add(1, Ordering::Relaxed);
-            }
+            return;
         }
+        encoding::encode(log, &mut queued);
     }
 
-    /// Logs dropped because the queue was full (or the writer gone).
+    /// Logs dropped because a queue buffer was full.
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
 
-    /// Starts the writer thread, which hands each batch to `sink`. Only the first call starts
-    /// one; later calls return `false`.
-    pub fn start(&self, sink: impl FnMut(Vec<PendingLog>) + Send + 'static) -> bool {
+    /// Starts the writer thread, which hands each batch to `sink` (oldest log first). Only the
+    /// first call starts one; later calls return `false`.
+    pub fn start(&self, sink: impl FnMut(&[PendingLog<'_>]) + Send + 'static) -> bool {
         let receiver = match self.receiver.lock() {
             Ok(mut slot) => slot.take(),
             Err(poisoned) => poisoned.into_inner().take(),
@@ -95,9 +131,10 @@ impl RequestLogger {
         let Some(receiver) = receiver else {
             return false;
         };
+        let shards = Arc::clone(&self.shards);
         let spawned = std::thread::Builder::new()
             .name("pb-request-logs".into())
-            .spawn(move || drain(&receiver, sink));
+            .spawn(move || run(&shards, &receiver, sink));
         if let Err(error) = spawned {
             tracing::error!(%error, "cannot start the request log writer");
             return false;
@@ -108,62 +145,64 @@ impl RequestLogger {
     /// Waits (up to `timeout`) until every log queued before this call has been written.
     pub fn flush(&self, timeout: Duration) -> bool {
         let (done_sender, done) = mpsc::sync_channel(1);
-        let deadline = Instant::now() + timeout;
-        let mut message = Message::Flush(done_sender);
-        loop {
-            match self.sender.try_send(message) {
-                Ok(()) => break,
-                Err(TrySendError::Full(returned)) if Instant::now() < deadline => {
-                    message = returned;
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-                Err(_) => return false,
-            }
+        if self.control.try_send(Control::Flush(done_sender)).is_err() {
+            return false;
         }
-        done.recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .is_ok()
+        done.recv_timeout(timeout).is_ok()
     }
 }
 
-fn drain(receiver: &Receiver<Message>, mut sink: impl FnMut(Vec<PendingLog>)) {
-    let mut batch: Vec<PendingLog> = Vec::with_capacity(BATCH_SIZE);
-    while let Ok(first) = receiver.recv() {
+/// The writer thread: drains the buffers every window, and at once when asked to flush.
+fn run(shards: &[Shard], control: &Receiver<Control>, mut sink: impl FnMut(&[PendingLog<'_>])) {
+    let mut drained: Vec<Vec<u8>> = shards.iter().map(|_| Vec::new()).collect();
+    loop {
         let mut flushes = Vec::new();
-        sort(first, &mut batch, &mut flushes);
-        // Sleep instead of waiting on the queue: a writer blocked in `recv` would be woken by
-        // every single request, a context switch per request; asleep, it is woken once per
-        // window and takes everything that arrived meanwhile.
-        if flushes.is_empty() {
-            std::thread::sleep(BATCH_WINDOW);
+        let stopping = match control.recv_timeout(BATCH_WINDOW) {
+            Ok(Control::Flush(done)) => {
+                flushes.push(done);
+                false
+            }
+            Err(RecvTimeoutError::Timeout) => false,
+            Err(RecvTimeoutError::Disconnected) => true,
+        };
+        while let Ok(Control::Flush(done)) = control.try_recv() {
+            flushes.push(done);
         }
-        loop {
-            while batch.len() < BATCH_SIZE {
-                match receiver.try_recv() {
-                    Ok(message) => sort(message, &mut batch, &mut flushes),
-                    Err(_) => break,
-                }
-            }
-            let full = batch.len() >= BATCH_SIZE;
-            if !batch.is_empty() {
-                sink(std::mem::replace(
-                    &mut batch,
-                    Vec::with_capacity(BATCH_SIZE),
-                ));
-            }
-            if !full {
-                break;
-            }
-        }
+        write_queued(shards, &mut drained, &mut sink);
         for done in flushes {
             let _ = done.try_send(());
         }
+        if stopping {
+            return;
+        }
     }
 }
 
-fn sort(message: Message, batch: &mut Vec<PendingLog>, flushes: &mut Vec<SyncSender<()>>) {
-    match message {
-        Message::Log(log) => batch.push(*log),
-        Message::Flush(done) => flushes.push(done),
+/// Swaps each shard's buffer with its (emptied) counterpart in `drained`, then hands every log
+/// taken to `sink`, oldest first.
+fn write_queued(
+    shards: &[Shard],
+    drained: &mut [Vec<u8>],
+    sink: &mut impl FnMut(&[PendingLog<'_>]),
+) {
+    for (shard, buffer) in shards.iter().zip(drained.iter_mut()) {
+        if buffer.capacity() > KEEP_CAPACITY && buffer.len() < buffer.capacity() / 4 {
+            buffer.shrink_to(buffer.len().max(KEEP_CAPACITY / 4));
+        }
+        buffer.clear();
+        std::mem::swap(&mut *shard.lock(), buffer);
+    }
+    let mut logs = Vec::new();
+    for buffer in drained.iter() {
+        encoding::decode_all(buffer, &mut logs);
+    }
+    if logs.is_empty() {
+        return;
+    }
+    // Each buffer is in order; interleave them by time (a stable sort of a few sorted runs).
+    logs.sort_by_key(|log| log.created);
+    for batch in logs.chunks(BATCH_SIZE) {
+        sink(batch);
     }
 }
 
@@ -173,15 +212,15 @@ mod tests {
     use super::*;
     use std::sync::{Arc, Mutex};
 
-    fn log(status: u16) -> PendingLog {
+    fn log(status: u16) -> PendingLog<'static> {
         PendingLog {
-            created: chrono::DateTime::UNIX_EPOCH,
-            method: "GET".into(),
-            uri: "/".into(),
+            created: chrono::DateTime::UNIX_EPOCH + chrono::Duration::milliseconds(status.into()),
+            method: "GET",
+            uri: "/",
             status,
             exec_time_ms: 0.0,
-            referer: String::new(),
-            user_agent: String::new(),
+            referer: "",
+            user_agent: "",
             ips: None,
             token: None,
             log_auth_id: false,
@@ -190,8 +229,8 @@ mod tests {
     }
 
     #[test]
-    fn batches_reach_the_sink_and_flush_waits_for_them() {
-        let logger = RequestLogger::new(1000);
+    fn batches_from_every_thread_reach_the_sink_in_time_order_and_flush_waits_for_them() {
+        let logger = Arc::new(RequestLogger::new(SHARD_CAPACITY));
         let batches: Arc<Mutex<Vec<Vec<u16>>>> = Arc::default();
         let seen = Arc::clone(&batches);
         assert!(logger.start(move |batch| {
@@ -200,8 +239,18 @@ mod tests {
                 .push(batch.iter().map(|log| log.status).collect());
         }));
         assert!(!logger.start(|_| {}), "one writer only");
-        for status in 0..600 {
-            logger.submit(log(status));
+        let threads: Vec<_> = (0..3u16)
+            .map(|thread| {
+                let logger = Arc::clone(&logger);
+                std::thread::spawn(move || {
+                    for status in (0..600).filter(|status| status % 3 == thread) {
+                        logger.submit(&log(status));
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
         }
         assert!(logger.flush(Duration::from_secs(10)));
         let batches = batches.lock().unwrap();
@@ -212,11 +261,19 @@ mod tests {
     }
 
     #[test]
-    fn a_full_queue_drops_and_counts_instead_of_blocking() {
-        let logger = RequestLogger::new(2);
+    fn a_full_buffer_drops_and_counts_instead_of_blocking() {
+        let logger = RequestLogger::new(1);
         for status in 0..5 {
-            logger.submit(log(status));
+            logger.submit(&log(status));
         }
-        assert_eq!(logger.dropped(), 3);
+        // The first log fills this thread's buffer; the other four are dropped.
+        assert_eq!(logger.dropped(), 4);
+    }
+
+    #[test]
+    fn flush_without_a_writer_gives_up_at_its_timeout() {
+        let logger = RequestLogger::new(SHARD_CAPACITY);
+        logger.submit(&log(1));
+        assert!(!logger.flush(Duration::from_millis(20)));
     }
 }
