@@ -79,20 +79,20 @@ fn select_records(
     binds: &[SqlValue],
 ) -> Result<Vec<Record>, StoreError> {
     let table = sql::quote(&collection.name)?;
-    let statement = format!(
-        "SELECT {} FROM {table} {rest}",
-        row_json_select(collection, &table)?
-    );
-    sql::bound_query(&statement, binds)
-        .load::<JsonRow>(conn)
-        .map_err(error::database)?
-        .iter()
-        .map(|row| decode_row(collection, row))
-        .collect()
+    load_rows(
+        conn,
+        collection,
+        &table,
+        &table,
+        rest,
+        binds,
+        error::database,
+    )
 }
 
 /// The first `limit` rows of the `SELECT` `query`, as records of `collection`, whose name is
-/// the alias the query is read under. For previews of a view query that is not saved yet.
+/// the alias the query is read under. For previews of a view query that is not saved yet; a
+/// query SQLite refuses is [`StoreError::InvalidStatement`].
 pub(crate) fn select_from_query(
     conn: &mut SqliteConnection,
     collection: &Collection,
@@ -100,14 +100,37 @@ pub(crate) fn select_from_query(
     limit: u64,
 ) -> Result<Vec<Record>, StoreError> {
     let table = sql::quote(&collection.name)?;
-    let statement = format!(
-        "SELECT {} FROM ({query}) AS {table} LIMIT ?",
-        row_json_select(collection, &table)?
-    );
+    let source = format!("({query}) AS {table}");
     let limit = SqlValue::Integer(i64::try_from(limit).unwrap_or(i64::MAX));
-    sql::bound_query(&statement, &[limit])
+    load_rows(
+        conn,
+        collection,
+        &table,
+        &source,
+        "LIMIT ?",
+        &[limit],
+        error::invalid_statement,
+    )
+}
+
+/// Runs `SELECT <row json of table> FROM <source> <rest>` with `binds` and decodes the rows;
+/// a failing statement becomes `on_error`'s error.
+fn load_rows(
+    conn: &mut SqliteConnection,
+    collection: &Collection,
+    table: &str,
+    source: &str,
+    rest: &str,
+    binds: &[SqlValue],
+    on_error: fn(diesel::result::Error) -> StoreError,
+) -> Result<Vec<Record>, StoreError> {
+    let statement = format!(
+        "SELECT {} FROM {source} {rest}",
+        row_json_select(collection, table)?
+    );
+    sql::bound_query(&statement, binds)
         .load::<JsonRow>(conn)
-        .map_err(error::invalid_statement)?
+        .map_err(on_error)?
         .iter()
         .map(|row| decode_row(collection, row))
         .collect()

@@ -15,13 +15,19 @@ after(async () => {
   await browser?.close();
 });
 
+/** Opens the one-time installer link `server` printed at start-up in a new page. */
+async function openInstaller(server) {
+  const link = server.output().match(/http:\/\/\S+\/_\/#\/pbinstall\/\S+/)?.[0];
+  assert.ok(link, `no installer link in:\n${server.output()}`);
+  const page = await openPage(browser);
+  await page.goto(link);
+  return { link, page };
+}
+
 test("the installer link creates the first superuser, signs in, and then stops working", async () => {
   const server = await startServer();
   try {
-    const link = server.output().match(/http:\/\/\S+\/_\/#\/pbinstall\/\S+/)?.[0];
-    assert.ok(link, `no installer link in:\n${server.output()}`);
-    const page = await openPage(browser);
-    await page.goto(link);
+    const { link, page } = await openInstaller(server);
     await page.getByRole("heading", { name: "Create your first superuser" }).waitFor();
     await page.getByLabel("Email").fill(SUPERUSER.email);
     await page.getByLabel("Password", { exact: true }).fill(SUPERUSER.password);
@@ -70,10 +76,7 @@ test("the installer link can restore an uploaded backup instead, whose superuser
 
   const server = await startServer();
   try {
-    const link = server.output().match(/http:\/\/\S+\/_\/#\/pbinstall\/\S+/)?.[0];
-    assert.ok(link, `no installer link in:\n${server.output()}`);
-    const page = await openPage(browser);
-    await page.goto(link);
+    const { page } = await openInstaller(server);
     await page.getByRole("heading", { name: "Or restore a backup" }).waitFor();
     await page.getByLabel("Backup (.zip)").setInputFiles({ name: "seed_backup.zip", mimeType: "application/zip", buffer: zip });
     await screenshot(page, "installer-restore");

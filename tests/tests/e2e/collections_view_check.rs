@@ -6,6 +6,7 @@
 use serde_json::{json, Value};
 
 use crate::harness::Server;
+use crate::migrations::migration_files;
 
 fn error_keys(body: &Value) -> Vec<String> {
     let mut keys: Vec<String> = body["data"].as_object().unwrap().keys().cloned().collect();
@@ -98,20 +99,6 @@ fn collections_view_check_on_update_reports_the_query_too() {
     assert_eq!(kept["viewQuery"], "select id, email from users");
 }
 
-/// Every file in the migrations folder beside the data dir (automigrate writes one per change).
-fn migration_files(server: &Server) -> Vec<String> {
-    let folder = server.data_dir().parent().unwrap().join("pb_migrations");
-    let mut names: Vec<String> = std::fs::read_dir(folder)
-        .map(|entries| {
-            entries
-                .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
-}
-
 #[test]
 fn collections_view_preview_shows_fields_and_first_rows_and_stores_nothing() {
     let server = Server::start();
@@ -126,7 +113,7 @@ fn collections_view_preview_shows_fields_and_first_rows_and_stores_nothing() {
         assert_eq!(status, 200, "{body}");
     }
     let collections_before = superuser.get("/api/collections?perPage=500").1["totalItems"].clone();
-    let files_before = migration_files(&server);
+    let files_before = migration_files(server.data_dir());
 
     let (status, body) = superuser.post(
         "/api/collections/meta/view-preview",
@@ -186,7 +173,7 @@ fn collections_view_preview_shows_fields_and_first_rows_and_stores_nothing() {
         collections_before
     );
     assert_eq!(
-        migration_files(&server),
+        migration_files(server.data_dir()),
         files_before,
         "no migration written"
     );

@@ -47,7 +47,9 @@ fn pb(data_dir: &Path, args: &[&str], answer: &str) -> (bool, String) {
     (output.status.success(), text)
 }
 
-fn migration_files(data_dir: &Path) -> Vec<String> {
+/// Every file in the migrations folder beside `data_dir` (automigrate writes one per change),
+/// sorted.
+pub(crate) fn migration_files(data_dir: &Path) -> Vec<String> {
     let folder = data_dir.parent().unwrap().join("pb_migrations");
     let mut files: Vec<String> = std::fs::read_dir(folder)
         .map(|entries| {

@@ -357,24 +357,16 @@ mod tests {
         secret.hidden = true;
         Collection {
             id: "pbc_1".into(),
-            name: "users".into(),
-            collection_type: pb_core::CollectionType::Auth,
-            system: false,
-            fields: vec![
-                Field::new("name", FieldKind::Text(TextOptions::default())),
-                Field::new("verified", FieldKind::Bool(BoolOptions::default())),
-                secret,
-            ],
-            indexes: Vec::new(),
-            list_rule: None,
-            view_rule: None,
-            create_rule: None,
-            update_rule: None,
-            delete_rule: None,
-            created: String::new(),
-            updated: String::new(),
-            view_query: String::new(),
             auth: Some(pb_core::AuthOptions::default()),
+            ..Collection::bare(
+                "users",
+                pb_core::CollectionType::Auth,
+                vec![
+                    Field::new("name", FieldKind::Text(TextOptions::default())),
+                    Field::new("verified", FieldKind::Bool(BoolOptions::default())),
+                    secret,
+                ],
+            )
         }
     }
 

@@ -40,13 +40,10 @@ pub fn token_of_header(header: &str) -> Option<&str> {
     (!token.is_empty()).then_some(token)
 }
 
-/// A header value without its `Bearer ` prefix (matched ignoring case).
+/// A header value without its `Bearer ` prefix (matched ignoring case), `""` when nothing is
+/// left.
 pub fn strip_bearer(header: &str) -> String {
-    let header = header.trim();
-    match header.get(..7) {
-        Some(prefix) if prefix.eq_ignore_ascii_case("bearer ") => header[7..].trim().to_string(),
-        _ => header.to_string(),
-    }
+    token_of_header(header).unwrap_or_default().to_string()
 }
 
 /// Resolves an auth token to its record, or `None` when the token does not hold.

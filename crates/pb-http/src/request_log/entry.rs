@@ -119,13 +119,6 @@ pub fn push_message(out: &mut String, method: &str, uri: &str) {
     out.push_str(&path_unescape(uri).unwrap_or(Cow::Borrowed(uri)));
 }
 
-/// The log message of `method uri` (see [`push_message`]).
-pub fn message(method: &str, uri: &str) -> String {
-    let mut out = String::with_capacity(method.len() + 1 + uri.len());
-    push_message(&mut out, method, uri);
-    out
-}
-
 /// Appends `value` to `out` as JSON.
 fn push_json(out: &mut Vec<u8>, value: &impl serde::Serialize) {
     // Serialising a string, number or `Value` into a Vec cannot fail.
@@ -323,6 +316,12 @@ mod tests {
         let data: Value = serde_json::from_str(&row.data).unwrap();
         assert_eq!(data["url"], "/api/health");
         assert!(data.get("error").is_none());
+    }
+
+    fn message(method: &str, uri: &str) -> String {
+        let mut out = String::new();
+        push_message(&mut out, method, uri);
+        out
     }
 
     #[test]
