@@ -90,7 +90,7 @@ impl SqliteStore {
         let data_path = path_text(DATA_DB)?;
         let mut writer = pool::open_connection(&data_path, Role::Writer)?;
         bootstrap::prepare_data_db(&mut writer)?;
-        let mut auxiliary = pool::open_connection(&path_text(AUXILIARY_DB)?, Role::Writer)?;
+        let mut auxiliary = pool::open_writer(&path_text(AUXILIARY_DB)?, logs::WRITER_TUNING)?;
         bootstrap::prepare_auxiliary_db(&mut auxiliary)?;
         drop(auxiliary);
         Ok(SqliteStore {

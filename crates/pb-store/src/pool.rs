@@ -12,7 +12,7 @@ use std::sync::{Mutex, MutexGuard};
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::sqlite::SqliteConnection;
-use diesel::{Connection, QueryResult};
+use diesel::{Connection, QueryResult, RunQueryDsl};
 use pb_core::StoreError;
 
 use crate::error;
@@ -48,7 +48,31 @@ pub(crate) enum Role {
 /// `foreign_keys` is left alone: PocketBase tables declare no foreign keys (relations are
 /// checked by the model, not by SQLite).
 pub(crate) fn apply_pragmas(conn: &mut SqliteConnection, role: Role) -> QueryResult<()> {
+    apply_pragmas_tuned(conn, role, WriterTuning::default())
+}
+
+/// What the writer of one database file gets beyond [`apply_pragmas`]; the default is nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct WriterTuning {
+    /// The page size, in bytes, of a file this connection creates. It must be set before the
+    /// switch to WAL, which writes the first page; an existing file keeps its own page size.
+    pub(crate) new_file_page_size: Option<u32>,
+    /// The writer's page cache in KiB, instead of the ~16 MB every connection gets.
+    pub(crate) cache_kib: Option<u32>,
+    /// WAL bytes after which a commit checkpoints (SQLite's default is 1000 pages).
+    pub(crate) checkpoint_bytes: Option<u64>,
+}
+
+/// [`apply_pragmas`] and then `tuning` (the page size before `journal_mode`, see there).
+fn apply_pragmas_tuned(
+    conn: &mut SqliteConnection,
+    role: Role,
+    tuning: WriterTuning,
+) -> QueryResult<()> {
     conn.batch_execute("PRAGMA busy_timeout = 10000")?;
+    if let Some(page_size) = tuning.new_file_page_size {
+        conn.batch_execute(&format!("PRAGMA page_size = {page_size}"))?;
+    }
     conn.batch_execute("PRAGMA journal_mode = WAL")?;
     conn.batch_execute("PRAGMA journal_size_limit = 200000000")?;
     conn.batch_execute("PRAGMA synchronous = NORMAL")?;
@@ -57,14 +81,47 @@ pub(crate) fn apply_pragmas(conn: &mut SqliteConnection, role: Role) -> QueryRes
     if role == Role::Reader {
         conn.batch_execute("PRAGMA query_only = ON")?;
     }
+    if let Some(cache_kib) = tuning.cache_kib {
+        conn.batch_execute(&format!("PRAGMA cache_size = -{cache_kib}"))?;
+    }
+    if let Some(bytes) = tuning.checkpoint_bytes {
+        let page_size = diesel::sql_query("SELECT page_size FROM pragma_page_size()")
+            .get_result::<PageSize>(conn)?
+            .page_size
+            .max(512);
+        let pages = (bytes / page_size.unsigned_abs()).max(1);
+        conn.batch_execute(&format!("PRAGMA wal_autocheckpoint = {pages}"))?;
+    }
     Ok(())
+}
+
+#[derive(diesel::QueryableByName)]
+struct PageSize {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    page_size: i64,
 }
 
 /// Opens `path` and applies the PRAGMAs for `role`.
 pub(crate) fn open_connection(path: &str, role: Role) -> Result<SqliteConnection, StoreError> {
+    open_tuned(path, role, WriterTuning::default())
+}
+
+/// Opens `path` as a writer with `tuning` on top of the usual PRAGMAs.
+pub(crate) fn open_writer(
+    path: &str,
+    tuning: WriterTuning,
+) -> Result<SqliteConnection, StoreError> {
+    open_tuned(path, Role::Writer, tuning)
+}
+
+fn open_tuned(
+    path: &str,
+    role: Role,
+    tuning: WriterTuning,
+) -> Result<SqliteConnection, StoreError> {
     let mut conn = SqliteConnection::establish(path)
         .map_err(|failure| StoreError::Database(format!("cannot open {path}: {failure}")))?;
-    apply_pragmas(&mut conn, role).map_err(error::database)?;
+    apply_pragmas_tuned(&mut conn, role, tuning).map_err(error::database)?;
     Ok(conn)
 }
 
@@ -81,6 +138,7 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for ReaderSetup 
 /// The writer and the readers of one database file.
 pub(crate) struct Connections {
     path: String,
+    tuning: WriterTuning,
     writer: Mutex<SqliteConnection>,
     readers: Pool<ConnectionManager<SqliteConnection>>,
 }
@@ -98,6 +156,15 @@ impl Connections {
     /// Wraps an open writer and starts the reader pool. Call after the writer has switched the
     /// file to WAL and created the schema.
     pub(crate) fn new(path: &str, writer: SqliteConnection) -> Result<Connections, StoreError> {
+        Connections::tuned(path, writer, WriterTuning::default())
+    }
+
+    /// [`Self::new`] for a writer opened with `tuning`, which a reopened writer gets again.
+    pub(crate) fn tuned(
+        path: &str,
+        writer: SqliteConnection,
+        tuning: WriterTuning,
+    ) -> Result<Connections, StoreError> {
         let readers = Pool::builder()
             .max_size(READERS)
             // Local files do not go stale; skip the `SELECT 1` on every checkout.
@@ -109,6 +176,7 @@ impl Connections {
             })?;
         Ok(Connections {
             path: path.to_string(),
+            tuning,
             writer: Mutex::new(writer),
             readers,
         })
@@ -122,7 +190,7 @@ impl Connections {
             Err(poisoned) => {
                 tracing::warn!(path = %self.path, "a write unit panicked; reopening the writer connection");
                 let mut guard = poisoned.into_inner();
-                *guard = open_connection(&self.path, Role::Writer)?;
+                *guard = open_writer(&self.path, self.tuning)?;
                 self.writer.clear_poison();
                 Ok(guard)
             }
