@@ -49,7 +49,7 @@ use pb_core::ports::{Maintenance, Store, Work};
 use pb_core::{CoreError, StoreError};
 
 use crate::error::TxError;
-use crate::pool::{Connections, Role};
+use crate::pool::{Connections, WriterTuning};
 use crate::tx::SqliteTx;
 
 pub use crate::logs::SqliteLogStore;
@@ -88,14 +88,14 @@ impl SqliteStore {
             })
         };
         let data_path = path_text(DATA_DB)?;
-        let mut writer = pool::open_connection(&data_path, Role::Writer)?;
+        let mut writer = pool::open_writer(&data_path, WriterTuning::default())?;
         bootstrap::prepare_data_db(&mut writer)?;
         let mut auxiliary = pool::open_writer(&path_text(AUXILIARY_DB)?, logs::WRITER_TUNING)?;
         bootstrap::prepare_auxiliary_db(&mut auxiliary)?;
         drop(auxiliary);
         Ok(SqliteStore {
             data_dir: data_dir.to_path_buf(),
-            connections: Connections::new(&data_path, writer)?,
+            connections: Connections::new(&data_path, writer, WriterTuning::default())?,
         })
     }
 

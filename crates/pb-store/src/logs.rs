@@ -85,7 +85,7 @@ impl SqliteLogStore {
         let mut writer = crate::pool::open_writer(path, WRITER_TUNING)?;
         crate::bootstrap::prepare_auxiliary_db(&mut writer)?;
         Ok(SqliteLogStore {
-            connections: Connections::tuned(path, writer, WRITER_TUNING)?,
+            connections: Connections::new(path, writer, WRITER_TUNING)?,
             collection: logs_collection(),
         })
     }
@@ -224,6 +224,7 @@ impl Maintenance for SqliteLogStore {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::pool::pragma_number;
     use serde_json::json;
 
     fn entry(id: &str, created: &str, level: i64) -> LogEntry {
@@ -251,14 +252,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteLogStore::open(dir.path()).unwrap();
         let mut writer = store.connections.writer().unwrap();
-        let pragma = |conn: &mut SqliteConnection, name: &str| {
-            diesel::sql_query(format!("SELECT {name} AS page_size FROM pragma_{name}()"))
-                .get_result::<Pragma>(conn)
-                .unwrap()
-                .page_size
-        };
-        assert_eq!(pragma(&mut writer, "page_size"), 16 * 1024);
-        assert_eq!(pragma(&mut writer, "cache_size"), -64 * 1024);
+        assert_eq!(pragma_number(&mut writer, "page_size").unwrap(), 16 * 1024);
+        assert_eq!(
+            pragma_number(&mut writer, "cache_size").unwrap(),
+            -64 * 1024
+        );
+        // Not offered as pragma_wal_autocheckpoint(): read through the PRAGMA itself.
         let checkpoint = diesel::sql_query("PRAGMA wal_autocheckpoint")
             .get_result::<Checkpoint>(&mut *writer)
             .unwrap();
@@ -283,17 +282,7 @@ mod tests {
         drop(conn);
         let store = SqliteLogStore::open(dir.path()).unwrap();
         let mut writer = store.connections.writer().unwrap();
-        let size = diesel::sql_query("SELECT page_size FROM pragma_page_size()")
-            .get_result::<Pragma>(&mut *writer)
-            .unwrap()
-            .page_size;
-        assert_eq!(size, 4096);
-    }
-
-    #[derive(QueryableByName)]
-    struct Pragma {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        page_size: i64,
+        assert_eq!(pragma_number(&mut writer, "page_size").unwrap(), 4096);
     }
 
     #[test]

@@ -47,24 +47,9 @@ pub(crate) enum Role {
 ///
 /// `foreign_keys` is left alone: PocketBase tables declare no foreign keys (relations are
 /// checked by the model, not by SQLite).
-pub(crate) fn apply_pragmas(conn: &mut SqliteConnection, role: Role) -> QueryResult<()> {
-    apply_pragmas_tuned(conn, role, WriterTuning::default())
-}
-
-/// What the writer of one database file gets beyond [`apply_pragmas`]; the default is nothing.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct WriterTuning {
-    /// The page size, in bytes, of a file this connection creates. It must be set before the
-    /// switch to WAL, which writes the first page; an existing file keeps its own page size.
-    pub(crate) new_file_page_size: Option<u32>,
-    /// The writer's page cache in KiB, instead of the ~16 MB every connection gets.
-    pub(crate) cache_kib: Option<u32>,
-    /// WAL bytes after which a commit checkpoints (SQLite's default is 1000 pages).
-    pub(crate) checkpoint_bytes: Option<u64>,
-}
-
-/// [`apply_pragmas`] and then `tuning` (the page size before `journal_mode`, see there).
-fn apply_pragmas_tuned(
+///
+/// Then the writer's `tuning`, the page size before `journal_mode` (see [`WriterTuning`]).
+pub(crate) fn apply_pragmas(
     conn: &mut SqliteConnection,
     role: Role,
     tuning: WriterTuning,
@@ -85,43 +70,48 @@ fn apply_pragmas_tuned(
         conn.batch_execute(&format!("PRAGMA cache_size = -{cache_kib}"))?;
     }
     if let Some(bytes) = tuning.checkpoint_bytes {
-        let page_size = diesel::sql_query("SELECT page_size FROM pragma_page_size()")
-            .get_result::<PageSize>(conn)?
-            .page_size
-            .max(512);
-        let pages = (bytes / page_size.unsigned_abs()).max(1);
+        let page_size = u64::try_from(pragma_number(conn, "page_size")?).unwrap_or(4096);
+        let pages = (bytes / page_size.max(512)).max(1);
         conn.batch_execute(&format!("PRAGMA wal_autocheckpoint = {pages}"))?;
     }
     Ok(())
 }
 
-#[derive(diesel::QueryableByName)]
-struct PageSize {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    page_size: i64,
+/// What the writer of one database file gets beyond [`apply_pragmas`]; the default is nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct WriterTuning {
+    /// The page size, in bytes, of a file this connection creates. It must be set before the
+    /// switch to WAL, which writes the first page; an existing file keeps its own page size.
+    pub(crate) new_file_page_size: Option<u32>,
+    /// The writer's page cache in KiB, instead of the ~16 MB every connection gets.
+    pub(crate) cache_kib: Option<u32>,
+    /// WAL bytes after which a commit checkpoints (SQLite's default is 1000 pages).
+    pub(crate) checkpoint_bytes: Option<u64>,
 }
 
-/// Opens `path` and applies the PRAGMAs for `role`.
-pub(crate) fn open_connection(path: &str, role: Role) -> Result<SqliteConnection, StoreError> {
-    open_tuned(path, role, WriterTuning::default())
+/// The value of a PRAGMA that reads as a number (through its table-valued function, so `name`
+/// must be one SQLite offers as `pragma_<name>()`; callers pass literals).
+pub(crate) fn pragma_number(conn: &mut SqliteConnection, name: &str) -> QueryResult<i64> {
+    #[derive(diesel::QueryableByName)]
+    struct Number {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        value: i64,
+    }
+    Ok(
+        diesel::sql_query(format!("SELECT {name} AS value FROM pragma_{name}()"))
+            .get_result::<Number>(conn)?
+            .value,
+    )
 }
 
-/// Opens `path` as a writer with `tuning` on top of the usual PRAGMAs.
+/// Opens `path` as a writer: the usual PRAGMAs, then `tuning`.
 pub(crate) fn open_writer(
     path: &str,
     tuning: WriterTuning,
 ) -> Result<SqliteConnection, StoreError> {
-    open_tuned(path, Role::Writer, tuning)
-}
-
-fn open_tuned(
-    path: &str,
-    role: Role,
-    tuning: WriterTuning,
-) -> Result<SqliteConnection, StoreError> {
     let mut conn = SqliteConnection::establish(path)
         .map_err(|failure| StoreError::Database(format!("cannot open {path}: {failure}")))?;
-    apply_pragmas_tuned(&mut conn, role, tuning).map_err(error::database)?;
+    apply_pragmas(&mut conn, Role::Writer, tuning).map_err(error::database)?;
     Ok(conn)
 }
 
@@ -131,7 +121,8 @@ struct ReaderSetup;
 
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for ReaderSetup {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
-        apply_pragmas(conn, Role::Reader).map_err(diesel::r2d2::Error::QueryError)
+        apply_pragmas(conn, Role::Reader, WriterTuning::default())
+            .map_err(diesel::r2d2::Error::QueryError)
     }
 }
 
@@ -153,14 +144,9 @@ impl std::fmt::Debug for Connections {
 }
 
 impl Connections {
-    /// Wraps an open writer and starts the reader pool. Call after the writer has switched the
-    /// file to WAL and created the schema.
-    pub(crate) fn new(path: &str, writer: SqliteConnection) -> Result<Connections, StoreError> {
-        Connections::tuned(path, writer, WriterTuning::default())
-    }
-
-    /// [`Self::new`] for a writer opened with `tuning`, which a reopened writer gets again.
-    pub(crate) fn tuned(
+    /// Wraps a writer opened with `tuning` (which a reopened writer gets again) and starts the
+    /// reader pool. Call after the writer has switched the file to WAL and created the schema.
+    pub(crate) fn new(
         path: &str,
         writer: SqliteConnection,
         tuning: WriterTuning,

@@ -21,9 +21,9 @@ use super::entry::PendingLog;
 
 /// Queue buffers; a thread always uses the same one.
 pub const SHARDS: usize = 16;
-/// Bytes one queue buffer holds at most (some 150,000 typical logs: a few windows' worth of a
-/// busy server whose requests all run on one thread).
-pub const SHARD_CAPACITY: usize = 32 << 20;
+/// Bytes one queue buffer holds at most (some 60,000 typical logs: a few windows' worth of a
+/// busy server).
+pub const SHARD_CAPACITY: usize = 16 << 20;
 /// Logs written per batch (one transaction) at most: a few windows' worth for a server answering
 /// some 20,000 requests a second.
 pub const BATCH_SIZE: usize = 65_536;
