@@ -289,3 +289,48 @@ fn deleting_all_logs() {
         "{body}"
     );
 }
+
+#[test]
+fn the_logs_api_sees_every_request_that_finished_before_it() {
+    // The writer batches logs every few seconds; the logs API has it store what it holds
+    // first, so no polling is needed here.
+    let server = Server::start();
+    let superuser = server.superuser();
+    for index in 0..3 {
+        let (status, _) = server.guest().get(&format!("/api/health?seen={index}"));
+        assert_eq!(status, 200);
+    }
+    let filter = encode("data.url ~ 'seen='");
+    let (status, body) = superuser.get(&format!(
+        "/api/logs?filter={filter}&sort=created&fields=message"
+    ));
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["items"],
+        json!([
+            {"message": "GET /api/health?seen=0"},
+            {"message": "GET /api/health?seen=1"},
+            {"message": "GET /api/health?seen=2"}
+        ]),
+        "{body}"
+    );
+
+    let (status, _) = server.guest().get("/api/health?seen=3");
+    assert_eq!(status, 200);
+    let (status, stats) = superuser.get(&format!("/api/logs/stats?filter={filter}"));
+    assert_eq!(status, 200);
+    let total: u64 = stats
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|hour| hour["total"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 4);
+
+    // A request answered just before the delete is deleted with the rest.
+    let (status, _) = server.guest().get("/api/health?seen=4");
+    assert_eq!(status, 200);
+    assert_eq!(superuser.delete("/api/logs"), (204, Value::Null));
+    let (_, body) = superuser.get("/api/logs");
+    assert_eq!(body["totalItems"], 0, "{body}");
+}

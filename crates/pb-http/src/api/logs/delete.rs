@@ -16,6 +16,7 @@ pub async fn handle(state: web::Data<AppState>, request: HttpRequest) -> ApiResu
     ensure_superuser(&state, bearer_token(&request)).await?;
     let log_store = super::log_store(&state)?;
     run_blocking(move || {
+        super::store_queued_logs(&state);
         log_store.delete_all().map_err(|error| {
             tracing::warn!(%error, "cannot delete the logs");
             ApiError::internal()

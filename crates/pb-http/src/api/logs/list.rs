@@ -44,6 +44,7 @@ pub async fn handle(state: web::Data<AppState>, request: HttpRequest) -> ApiResu
     };
     let skip_total = params.skip_total;
     let (items, total) = run_blocking(move || {
+        super::store_queued_logs(&state);
         let items = log_store.list(&query).map_err(|error| bad_query(&error))?;
         let total = if skip_total {
             0

@@ -28,6 +28,7 @@ pub async fn handle(state: web::Data<AppState>, request: HttpRequest) -> ApiResu
         ApiError::bad_request("Invalid filter format.")
     })?;
     let hours = run_blocking(move || {
+        super::store_queued_logs(&state);
         log_store.stats(filter.as_ref()).map_err(|error| {
             tracing::debug!(%error, "logs stats failed");
             ApiError::bad_request("Failed to generate logs stats.")
