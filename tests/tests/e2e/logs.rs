@@ -13,6 +13,16 @@ fn keys(value: &Value) -> Vec<String> {
     keys
 }
 
+/// The sum of a `/api/logs/stats` answer's per-hour totals.
+fn logged_in_hours(stats: &Value) -> u64 {
+    stats
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|hour| hour["total"].as_u64().unwrap())
+        .sum()
+}
+
 #[test]
 fn requests_are_logged_as_pocketbase_logs_them() {
     let server = Server::start();
@@ -144,25 +154,14 @@ fn lists_page_sort_and_count_per_hour() {
         encode("data.url ~ '/api/health?n=' || data.status = 404")
     ));
     assert_eq!(status, 200);
-    let stats = stats.as_array().unwrap();
-    let total: u64 = stats
-        .iter()
-        .map(|hour| hour["total"].as_u64().unwrap())
-        .sum();
-    assert_eq!(total, 6);
-    for hour in stats {
+    assert_eq!(logged_in_hours(&stats), 6);
+    for hour in stats.as_array().unwrap() {
         let date = hour["date"].as_str().unwrap();
         assert!(date.ends_with(":00:00.000Z"), "{date}");
         assert_eq!(keys(hour), ["date", "total"].map(String::from));
     }
     let (_, errors) = superuser.get(&format!("/api/logs/stats?filter={}", encode("level > 0")));
-    let errors: u64 = errors
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|hour| hour["total"].as_u64().unwrap())
-        .sum();
-    assert_eq!(errors, 1);
+    assert_eq!(logged_in_hours(&errors), 1);
 
     let (status, body) = superuser.get("/api/logs/stats?filter=nope%3D1");
     assert_eq!(
@@ -319,13 +318,7 @@ fn the_logs_api_sees_every_request_that_finished_before_it() {
     assert_eq!(status, 200);
     let (status, stats) = superuser.get(&format!("/api/logs/stats?filter={filter}"));
     assert_eq!(status, 200);
-    let total: u64 = stats
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|hour| hour["total"].as_u64().unwrap())
-        .sum();
-    assert_eq!(total, 4);
+    assert_eq!(logged_in_hours(&stats), 4);
 
     // A request answered just before the delete is deleted with the rest.
     let (status, _) = server.guest().get("/api/health?seen=4");
