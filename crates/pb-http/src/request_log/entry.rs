@@ -125,11 +125,14 @@ fn push_json(out: &mut Vec<u8>, value: &impl serde::Serialize) {
     let _ = serde_json::to_writer(&mut *out, value);
 }
 
-/// Appends `,"key":` (or `{"key":` for the first key) to `out`.
-fn push_key(out: &mut Vec<u8>, key: &str) {
+/// Appends `,"key":` (or `{"key":` for the first key) to `out`. The keys are this module's
+/// constants, plain ASCII letters: nothing to escape.
+fn push_key(out: &mut Vec<u8>, key: &'static str) {
+    debug_assert!(key.bytes().all(|byte| byte.is_ascii_alphabetic()));
     out.push(if out.is_empty() { b'{' } else { b',' });
-    push_json(out, &key);
-    out.push(b':');
+    out.push(b'"');
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\":");
 }
 
 /// `method` in capitals, borrowed when it already is.
