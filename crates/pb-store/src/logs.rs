@@ -3,8 +3,8 @@
 //! It has connections of its own (a writer and a small reader pool, WAL), apart from
 //! `data.db`'s, so inserting logs never waits for record writes and the reverse. A batch is
 //! inserted in one transaction, row by row through one prepared statement (diesel caches the
-//! single-row typed `INSERT`); the writer is tuned for large batches of random index inserts
-//! (see [`WRITER_TUNING`]); reads reuse the record-row machinery of [`crate::records`] over
+//! single-row typed `INSERT`); the writer is tuned for large batches (see [`WRITER_TUNING`]);
+//! reads reuse the record-row machinery of [`crate::records`] over
 //! [`pb_core::logs::logs_collection`], so filters compiled by the rule language run unchanged.
 
 use std::path::Path;
@@ -36,26 +36,49 @@ diesel::table! {
 
 /// How the log writer differs from other connections, and why.
 ///
-/// PocketBase's `_logs` indexes `message`, which for request logs is the method and the URL:
-/// every batch inserts all over that index (a busy API sees thousands of distinct URLs a
-/// second), so each transaction rewrites most of its leaf pages, and each such page is then
-/// written to the WAL, checkpointed and read back for the next batch. What keeps that cheap per
-/// log:
+/// A batch of logs is one transaction of tens of thousands of rows, appended to `_logs` and to
+/// indexes that grow at their end (time-ordered ids, `level`, the creation hour):
 /// * `new_file_page_size`: 16 KiB pages for a new `auxiliary.db` (an existing one, such as
 ///   PocketBase's, keeps its 4 KiB): a quarter as many pages to find, write, checksum and
-///   checkpoint for the same rows, and a shallower index. SQLite reads any page size, so
+///   checkpoint for the same rows, and shallower indexes. SQLite reads any page size, so
 ///   PocketBase opens such a file unchanged.
-/// * `cache_kib`: a 64 MiB page cache, so that the pages a batch rewrites (the index leaves that
-///   end each message's run) stay cached between batches as the table grows instead of being
-///   read back from the OS every time; it only fills as far as the file is used.
 /// * `checkpoint_bytes`: a checkpoint per ~64 MiB of WAL rather than SQLite's 1000 pages, so a
 ///   busy server checkpoints about once a batch and a quiet one seldom, with the WAL file bounded
 ///   near that size.
+///
+/// A file that has PocketBase's `idx_logs_message` also gets [`SCATTERED_INDEX_TUNING`].
 pub(crate) const WRITER_TUNING: WriterTuning = WriterTuning {
     new_file_page_size: Some(16 * 1024),
-    cache_kib: Some(64 * 1024),
+    cache_kib: None,
     checkpoint_bytes: Some(64 << 20),
 };
+
+/// [`WRITER_TUNING`] plus a 64 MiB page cache, for an `auxiliary.db` with PocketBase's index on
+/// `message` (the method and URL of a request log). Each batch inserts all over that index (a
+/// busy API sees thousands of distinct URLs a second), rewriting most of its leaf pages; the
+/// large cache keeps them (the leaves that end each message's run) between batches as the
+/// table grows instead of reading them back from the OS every time. It only fills as far as
+/// the file is used. A file `pb` creates has no such index (see the bootstrap), so it appends
+/// only and does without.
+const SCATTERED_INDEX_TUNING: WriterTuning = WriterTuning {
+    cache_kib: Some(64 * 1024),
+    ..WRITER_TUNING
+};
+
+/// Whether `_logs` has PocketBase's index on `message`.
+fn has_message_index(conn: &mut SqliteConnection) -> Result<bool, StoreError> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        total: i64,
+    }
+    let found = diesel::sql_query(
+        "SELECT count(*) AS total FROM sqlite_master WHERE type = 'index' AND name = 'idx_logs_message'",
+    )
+    .get_result::<Count>(conn)
+    .map_err(error::database)?;
+    Ok(found.total > 0)
+}
 
 /// The `_logs` table of a data dir's `auxiliary.db`.
 pub struct SqliteLogStore {
@@ -84,8 +107,14 @@ impl SqliteLogStore {
         })?;
         let mut writer = crate::pool::open_writer(path, WRITER_TUNING)?;
         crate::bootstrap::prepare_auxiliary_db(&mut writer)?;
+        let mut tuning = WRITER_TUNING;
+        if has_message_index(&mut writer)? {
+            tuning = SCATTERED_INDEX_TUNING;
+            crate::pool::apply_pragmas(&mut writer, crate::pool::Role::Writer, tuning)
+                .map_err(error::database)?;
+        }
         Ok(SqliteLogStore {
-            connections: Connections::new(path, writer, WRITER_TUNING)?,
+            connections: Connections::new(path, writer, tuning)?,
             collection: logs_collection(),
         })
     }
@@ -248,15 +277,13 @@ mod tests {
     }
 
     #[test]
-    fn a_new_log_file_gets_large_pages_and_the_writer_its_cache_and_checkpoint_interval() {
+    fn a_new_log_file_gets_large_pages_and_the_writer_its_checkpoint_interval() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteLogStore::open(dir.path()).unwrap();
         let mut writer = store.connections.writer().unwrap();
         assert_eq!(pragma_number(&mut writer, "page_size").unwrap(), 16 * 1024);
-        assert_eq!(
-            pragma_number(&mut writer, "cache_size").unwrap(),
-            -64 * 1024
-        );
+        // The cache every connection gets: nothing here inserts all over an index.
+        assert_eq!(pragma_number(&mut writer, "cache_size").unwrap(), -16_000);
         // Not offered as pragma_wal_autocheckpoint(): read through the PRAGMA itself.
         let checkpoint = diesel::sql_query("PRAGMA wal_autocheckpoint")
             .get_result::<Checkpoint>(&mut *writer)
@@ -268,6 +295,24 @@ mod tests {
     struct Checkpoint {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         wal_autocheckpoint: i64,
+    }
+
+    #[test]
+    fn a_log_file_with_the_message_index_gets_the_large_cache_also_when_reopened() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(SqliteLogStore::open(dir.path()).unwrap());
+        let path = dir.path().join(crate::AUXILIARY_DB);
+        let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+        conn.batch_execute("CREATE INDEX idx_logs_message on `_logs` (`message`)")
+            .unwrap();
+        drop(conn);
+        let store = SqliteLogStore::open(dir.path()).unwrap();
+        assert_eq!(store.connections.tuning(), SCATTERED_INDEX_TUNING);
+        let mut writer = store.connections.writer().unwrap();
+        assert_eq!(
+            pragma_number(&mut writer, "cache_size").unwrap(),
+            -64 * 1024
+        );
     }
 
     #[test]

@@ -355,3 +355,41 @@ fn stored_password_hash(database: &std::path::Path, table: &str, email: &str) ->
             .unwrap();
     rows.into_iter().next().unwrap().password
 }
+
+/// The other way round for request logs: `pb` creates `auxiliary.db` without PocketBase's
+/// `message` index (see pb-store's bootstrap), and PocketBase reads and filters those logs all
+/// the same.
+#[test]
+fn pocketbase_reads_the_request_logs_pb_wrote() {
+    let Some(reference) = reference_bin() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("pb_data");
+    let server = Server::start_in(&pb_bin(), &data_dir, true);
+    for marker in ["first", "second"] {
+        assert_eq!(
+            server
+                .guest()
+                .get(&format!("/api/health?marker={marker}"))
+                .0,
+            200
+        );
+    }
+    // The logs API stores what is queued before it answers.
+    let superuser = server.superuser();
+    let filter = crate::ops_support::encode("message = 'GET /api/health?marker=second'");
+    let (status, written) = superuser.get(&format!("/api/logs?filter={filter}"));
+    assert_eq!(status, 200, "{written}");
+    assert_eq!(written["totalItems"], 1, "{written}");
+    drop(server);
+
+    let reference_server = Server::start_in(&reference, &data_dir, true);
+    let (status, read) = reference_server
+        .superuser()
+        .get(&format!("/api/logs?filter={filter}"));
+    assert_eq!(status, 200, "{read}");
+    assert_eq!(read["totalItems"], 1, "{read}");
+    assert_eq!(read["items"][0]["id"], written["items"][0]["id"]);
+    assert_eq!(read["items"][0]["data"], written["items"][0]["data"]);
+}

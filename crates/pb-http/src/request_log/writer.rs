@@ -28,10 +28,10 @@ pub const SHARD_CAPACITY: usize = 32 << 20;
 /// some 20,000 requests a second.
 pub const BATCH_SIZE: usize = 65_536;
 /// How often the writer takes what the buffers hold: PocketBase's logs also take up to 3
-/// seconds to appear. Each transaction rewrites the `_logs` index pages its rows land on (the
-/// `message` index takes them all over the tree), so the cost per log falls as batches grow: on
-/// a busy server a 3-second batch costs about a quarter less per log than a 1-second one. The
-/// logs API does not wait for the window: it flushes what is queued before it reads.
+/// seconds to appear. Fewer, larger transactions cost less per log (fewer commits and
+/// checkpoints, and in a data dir PocketBase created, whose `_logs` indexes `message`, fewer
+/// rewrites of the index pages each batch lands all over). The logs API does not wait for the
+/// window: it flushes what is queued before it reads.
 pub const BATCH_WINDOW: Duration = Duration::from_secs(3);
 /// A drained buffer larger than this that was mostly empty is shrunk (after a burst).
 const KEEP_CAPACITY: usize = 1 << 20;

@@ -1,7 +1,10 @@
 //! A fresh data dir has PocketBase 0.40.6's layout (the expected text below was read from a
-//! data dir the reference binary created), and reopening it changes nothing.
+//! data dir the reference binary created; `auxiliary.db` lacks one index on purpose), and
+//! reopening it changes nothing.
 
 use std::collections::BTreeMap;
+
+use diesel::connection::SimpleConnection;
 
 use super::*;
 
@@ -101,19 +104,43 @@ fn fresh_data_dir_has_the_reference_tables_and_indexes() {
     .unwrap();
     assert_eq!(settings, Some(pb_core::settings::defaults()));
 
+    // PocketBase's `_logs` indexes but `idx_logs_message` (see `bootstrap::AUXILIARY_DDL`).
+    assert_eq!(
+        logs_schema(dir.path()),
+        ["_logs", "idx_logs_created_hour", "idx_logs_level"]
+    );
+}
+
+/// Names of `_logs` and its indexes in the `auxiliary.db` of `data_dir`.
+fn logs_schema(data_dir: &std::path::Path) -> Vec<String> {
     let mut auxiliary =
-        SqliteConnection::establish(dir.path().join(crate::AUXILIARY_DB).to_str().unwrap())
-            .unwrap();
-    let logs: Vec<String> = diesel::sql_query(
+        SqliteConnection::establish(data_dir.join(crate::AUXILIARY_DB).to_str().unwrap()).unwrap();
+    diesel::sql_query(
         "SELECT name AS value FROM sqlite_master WHERE tbl_name = '_logs' AND name NOT LIKE 'sqlite_%' ORDER BY name",
     )
     .load::<TextRow>(&mut auxiliary)
     .unwrap()
     .into_iter()
     .map(|row| row.value)
-    .collect();
+    .collect()
+}
+
+#[test]
+fn an_auxiliary_db_with_the_message_index_keeps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(SqliteStore::open(dir.path()).unwrap());
+    let mut auxiliary =
+        SqliteConnection::establish(dir.path().join(crate::AUXILIARY_DB).to_str().unwrap())
+            .unwrap();
+    auxiliary
+        .batch_execute("CREATE INDEX idx_logs_message on `_logs` (`message`)")
+        .unwrap();
+    drop(auxiliary);
+
+    drop(SqliteStore::open(dir.path()).unwrap());
+    drop(crate::SqliteLogStore::open(dir.path()).unwrap());
     assert_eq!(
-        logs,
+        logs_schema(dir.path()),
         [
             "_logs",
             "idx_logs_created_hour",
