@@ -48,8 +48,8 @@ impl LogEntry {
 }
 
 /// A row to add to `_logs`, its `data` already serialised: logs are written in bulk by a
-/// background thread, which builds the JSON text directly rather than through a [`Value`] (and
-/// reuses the rows of one batch for the next: `Default` is the empty row it starts from).
+/// background thread, which builds the JSON text directly rather than through a [`Value`] (into
+/// one row reused for every log: `Default` is the empty row it starts from).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NewLog {
     pub id: String,
@@ -75,8 +75,24 @@ pub struct LogsHour {
 /// Filters and orders are compiled against [`logs_collection`], so they refer to the table as
 /// `"_logs"` and bind every value.
 pub trait LogStore: Send + Sync {
+    /// Inserts, in one transaction, the rows `next_row` writes into the row it is handed, one
+    /// after the other until it answers `false`; returns how many. A writer of large batches
+    /// thus builds each row just before it is stored, in one reused row, rather than holding
+    /// the whole batch as rows. Nothing is stored (and no transaction opened) for none.
+    fn insert_each(&self, next_row: &mut dyn FnMut(&mut NewLog) -> bool)
+        -> Result<u64, StoreError>;
+
     /// Inserts `logs` in one transaction.
-    fn insert(&self, logs: &[NewLog]) -> Result<(), StoreError>;
+    fn insert(&self, logs: &[NewLog]) -> Result<(), StoreError> {
+        let mut rest = logs.iter();
+        let mut next_row = |row: &mut NewLog| {
+            rest.next().is_some_and(|log| {
+                row.clone_from(log);
+                true
+            })
+        };
+        self.insert_each(&mut next_row).map(|_| ())
+    }
     /// A page of logs.
     fn list(&self, query: &RecordQuery) -> Result<Vec<LogEntry>, StoreError>;
     /// How many logs the query's filter matches.

@@ -2,8 +2,8 @@
 //!
 //! It has connections of its own (a writer and a small reader pool, WAL), apart from
 //! `data.db`'s, so inserting logs never waits for record writes and the reverse. A batch is
-//! inserted in one transaction, row by row through one prepared statement (diesel caches the
-//! single-row typed `INSERT`); the writer is tuned for large batches (see [`WRITER_TUNING`]);
+//! inserted in one transaction, row by row (each built just before it is stored) through one
+//! prepared statement (diesel caches the single-row typed `INSERT`); the writer is tuned for large batches (see [`WRITER_TUNING`]);
 //! reads reuse the record-row machinery of [`crate::records`] over
 //! [`pb_core::logs::logs_collection`], so filters compiled by the rule language run unchanged.
 
@@ -139,29 +139,39 @@ struct HourRow {
     total: i64,
 }
 
-fn insert_all(conn: &mut SqliteConnection, logs: &[NewLog]) -> QueryResult<()> {
-    for log in logs {
-        diesel::insert_into(logs_table::table)
-            .values((
-                logs_table::id.eq(&log.id),
-                logs_table::level.eq(log.level),
-                logs_table::message.eq(&log.message),
-                logs_table::data.eq(&log.data),
-                logs_table::created.eq(&log.created),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
+fn insert_row(conn: &mut SqliteConnection, log: &NewLog) -> QueryResult<usize> {
+    diesel::insert_into(logs_table::table)
+        .values((
+            logs_table::id.eq(&log.id),
+            logs_table::level.eq(log.level),
+            logs_table::message.eq(&log.message),
+            logs_table::data.eq(&log.data),
+            logs_table::created.eq(&log.created),
+        ))
+        .execute(conn)
 }
 
 impl LogStore for SqliteLogStore {
-    fn insert(&self, logs: &[NewLog]) -> Result<(), StoreError> {
-        if logs.is_empty() {
-            return Ok(());
+    fn insert_each(
+        &self,
+        next_row: &mut dyn FnMut(&mut NewLog) -> bool,
+    ) -> Result<u64, StoreError> {
+        let mut row = NewLog::default();
+        if !next_row(&mut row) {
+            return Ok(0);
         }
         let mut writer = self.connections.writer()?;
         writer
-            .immediate_transaction(|conn| insert_all(conn, logs))
+            .immediate_transaction(|conn| {
+                let mut stored = 0;
+                loop {
+                    insert_row(conn, &row)?;
+                    stored += 1;
+                    if !next_row(&mut row) {
+                        return Ok(stored);
+                    }
+                }
+            })
             .map_err(error::database)
     }
 
@@ -384,6 +394,28 @@ mod tests {
         assert_eq!(store.count(&all).unwrap(), 83);
         store.delete_all().unwrap();
         assert_eq!(store.count(&all).unwrap(), 0);
+    }
+
+    #[test]
+    fn insert_each_stores_the_rows_it_is_handed_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteLogStore::open(dir.path()).unwrap();
+        assert_eq!(store.insert_each(&mut |_| false).unwrap(), 0);
+        let entries: Vec<LogEntry> = (0..3)
+            .map(|index| entry(&format!("each{index:011}"), "2026-11-01 10:00:00.000Z", 0))
+            .collect();
+        let mut rest = entries.iter();
+        let stored = store
+            .insert_each(&mut |row| {
+                rest.next().is_some_and(|entry| {
+                    *row = new_log(entry);
+                    true
+                })
+            })
+            .unwrap();
+        assert_eq!(stored, 3);
+        // Unsorted, a page comes in insertion order.
+        assert_eq!(store.list(&RecordQuery::default()).unwrap(), entries);
     }
 
     #[test]

@@ -234,30 +234,26 @@ pub fn start_writer(state: &Arc<AppState>, log_store: Arc<dyn LogStore>) {
     let writer_state = Arc::clone(state);
     let mut memo = AuthMemo::default();
     let mut ids = TimeOrderedIds::default();
-    let mut rows: Vec<NewLog> = Vec::new();
     state
         .ops
         .request_log
         .start(move |batch: &[PendingLog<'_>]| {
             resolve_tokens(&writer_state, &mut memo, batch);
             let now = Instant::now();
-            if rows.len() < batch.len() {
-                rows.resize_with(batch.len(), NewLog::default);
-            }
-            for (row, log) in rows.iter_mut().zip(batch) {
+            let mut logs = batch.iter();
+            let mut next_row = |row: &mut NewLog| {
+                let Some(log) = logs.next() else {
+                    return false;
+                };
                 let auth = log
                     .token
                     .and_then(|token| memo.get(token, now))
                     .and_then(Option::as_ref);
                 entry::fill_row(row, log, auth, &mut ids);
-            }
-            if let Err(error) = log_store.insert(&rows[..batch.len()]) {
+                true
+            };
+            if let Err(error) = log_store.insert_each(&mut next_row) {
                 tracing::warn!(%error, count = batch.len(), "cannot write request logs");
-            }
-            // Keep as many rows as batches need lately: a burst's rows go after quieter batches.
-            if batch.len() < rows.len() / 4 {
-                rows.truncate(batch.len());
-                rows.shrink_to_fit();
             }
         });
 }
