@@ -72,6 +72,22 @@ struct Exists {
     present: bool,
 }
 
+/// Whether the database has a `kind` (`table`, `index`, …) called `name`.
+pub(crate) fn has_schema_object(
+    conn: &mut SqliteConnection,
+    kind: &str,
+    name: &str,
+) -> Result<bool, StoreError> {
+    diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = ? AND name = ?) AS present",
+    )
+    .bind::<diesel::sql_types::Text, _>(kind)
+    .bind::<diesel::sql_types::Text, _>(name)
+    .get_result::<Exists>(conn)
+    .map(|exists| exists.present)
+    .map_err(error::database)
+}
+
 /// Creates what `data.db` lacks, in one `BEGIN IMMEDIATE` transaction.
 pub(crate) fn prepare_data_db(conn: &mut SqliteConnection) -> Result<(), StoreError> {
     conn.immediate_transaction::<_, TxError, _>(|conn| {
@@ -84,12 +100,7 @@ pub(crate) fn prepare_data_db(conn: &mut SqliteConnection) -> Result<(), StoreEr
 }
 
 fn prepare_in_transaction(conn: &mut SqliteConnection) -> Result<(), StoreError> {
-    let fresh = !diesel::sql_query(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_collections') AS present",
-    )
-    .get_result::<Exists>(conn)
-    .map_err(error::database)?
-    .present;
+    let fresh = !has_schema_object(conn, "table", "_collections")?;
     for statement in DATA_DDL {
         conn.batch_execute(statement).map_err(error::database)?;
     }

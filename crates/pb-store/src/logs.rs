@@ -3,9 +3,10 @@
 //! It has connections of its own (a writer and a small reader pool, WAL), apart from
 //! `data.db`'s, so inserting logs never waits for record writes and the reverse. A batch is
 //! inserted in one transaction, row by row (each built just before it is stored) through one
-//! prepared statement (diesel caches the single-row typed `INSERT`); the writer is tuned for large batches (see [`WRITER_TUNING`]);
-//! reads reuse the record-row machinery of [`crate::records`] over
-//! [`pb_core::logs::logs_collection`], so filters compiled by the rule language run unchanged.
+//! prepared statement (diesel caches the single-row typed `INSERT`); the writer is tuned for
+//! large batches (see [`WRITER_TUNING`]); reads reuse the record-row machinery of
+//! [`crate::records`] over [`pb_core::logs::logs_collection`], so filters compiled by the rule
+//! language run unchanged.
 
 use std::path::Path;
 
@@ -65,21 +66,6 @@ const SCATTERED_INDEX_TUNING: WriterTuning = WriterTuning {
     ..WRITER_TUNING
 };
 
-/// Whether `_logs` has PocketBase's index on `message`.
-fn has_message_index(conn: &mut SqliteConnection) -> Result<bool, StoreError> {
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        total: i64,
-    }
-    let found = diesel::sql_query(
-        "SELECT count(*) AS total FROM sqlite_master WHERE type = 'index' AND name = 'idx_logs_message'",
-    )
-    .get_result::<Count>(conn)
-    .map_err(error::database)?;
-    Ok(found.total > 0)
-}
-
 /// The `_logs` table of a data dir's `auxiliary.db`.
 pub struct SqliteLogStore {
     connections: Connections,
@@ -108,7 +94,7 @@ impl SqliteLogStore {
         let mut writer = crate::pool::open_writer(path, WRITER_TUNING)?;
         crate::bootstrap::prepare_auxiliary_db(&mut writer)?;
         let mut tuning = WRITER_TUNING;
-        if has_message_index(&mut writer)? {
+        if crate::bootstrap::has_schema_object(&mut writer, "index", "idx_logs_message")? {
             tuning = SCATTERED_INDEX_TUNING;
             crate::pool::apply_pragmas(&mut writer, crate::pool::Role::Writer, tuning)
                 .map_err(error::database)?;

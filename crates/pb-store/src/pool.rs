@@ -168,14 +168,14 @@ impl Connections {
         })
     }
 
-    /// The writer. When a unit of work panicked while holding it, the connection (whose
-    /// transaction may still be open) is replaced by a fresh one, which rolls that back.
     /// What a (re)opened writer gets on top of the usual PRAGMAs.
     #[cfg(test)]
     pub(crate) fn tuning(&self) -> WriterTuning {
         self.tuning
     }
 
+    /// The writer. When a unit of work panicked while holding it, the connection (whose
+    /// transaction may still be open) is replaced by a fresh one, which rolls that back.
     pub(crate) fn writer(&self) -> Result<MutexGuard<'_, SqliteConnection>, StoreError> {
         match self.writer.lock() {
             Ok(guard) => Ok(guard),

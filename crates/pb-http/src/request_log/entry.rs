@@ -146,8 +146,8 @@ fn upper(method: &str) -> Cow<'_, str> {
 
 /// Makes `row` the row of `log`, acting as `auth`, under the next id of `ids`. The row's
 /// buffers are reused (the store hands the same row for every log of a batch), so a steady
-/// stream of logs allocates next to nothing here. `data`'s JSON is written straight into text, its keys in Go's
-/// (byte) order.
+/// stream of logs allocates next to nothing here. `data`'s JSON is written straight into text,
+/// its keys in Go's (byte) order.
 pub fn fill_row(
     row: &mut NewLog,
     log: &PendingLog<'_>,
