@@ -1,1 +1,0 @@
-import{a as l,H as n,f as s,j as d}from"./index-CIMJOr-c.js";import{s as f}from"./snippet-DvrWuXIf.js";import{D as m}from"./Dialog-sOhQ92Op.js";function h(r,e){let o=l(e,"wide",3,!1);m(r,{get title(){return e.title},get onclose(){return e.onclose},get wide(){return o()},children:(a,c)=>{var t=n(),i=s(t);f(i,()=>e.children),d(a,t)},$$slots:{default:!0}})}export{h as M};

@@ -1,0 +1,1 @@
+import{a as l,H as n,f as s,j as d}from"./index-CDSviyib.js";import{s as f}from"./snippet-DttJNPW0.js";import{D as m}from"./Dialog-e6kXvk3f.js";function h(r,e){let o=l(e,"wide",3,!1);m(r,{get title(){return e.title},get onclose(){return e.onclose},get wide(){return o()},children:(a,c)=>{var t=n(),i=s(t);f(i,()=>e.children),d(a,t)},$$slots:{default:!0}})}export{h as M};
