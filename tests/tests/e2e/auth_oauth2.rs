@@ -1,12 +1,14 @@
 //! OAuth2 sign-in against a mock provider started on loopback by each test: the collection's
 //! provider settings and their validation, `auth-methods`, `auth-with-oauth2` (sign-up, the
 //! second sign-in through the `_externalAuths` link, PKCE verifier mismatch), account
-//! pre-hijacking, unverified provider emails, GitHub's verified primary email, and the
-//! realtime popup flow through `/api/oauth2-redirect`.
+//! pre-hijacking, unverified provider emails, GitHub's verified primary email, providers that
+//! ask for the profile their own way (a header, a GraphQL POST, the email beside the token, a
+//! second request for the emails), and the realtime popup flow through `/api/oauth2-redirect`.
 //!
 //! The mock speaks just enough OAuth2: `POST /token` exchanges a code it was told about (and
-//! checks the PKCE verifier the code was issued for), `GET /userinfo` (OIDC) and `GET /user`,
-//! `/user/emails` (GitHub) answer the profile of the access token.
+//! checks the PKCE verifier the code was issued for), `/userinfo` (OIDC), `/user` and
+//! `/user/emails` (every other provider) answer the profile of the access token and record
+//! how they were asked.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -37,6 +39,18 @@ struct Grant {
     emails: Value,
     /// An OpenID Connect `id_token` to add to the token answer (Apple).
     id_token: Option<String>,
+    /// More fields of the token answer (VK's `email`).
+    token_extra: Value,
+}
+
+/// A profile request as the mock received it.
+#[derive(Clone, Debug)]
+struct ProfileRequest {
+    method: String,
+    path: String,
+    /// Lower-cased names.
+    headers: HashMap<String, String>,
+    body: String,
 }
 
 #[derive(Default)]
@@ -45,6 +59,8 @@ struct MockState {
     tokens: HashMap<String, Grant>,
     /// Form bodies the token endpoint received.
     token_requests: Vec<HashMap<String, String>>,
+    /// Requests for `/user`, `/userinfo` and `/user/emails`.
+    profile_requests: Vec<ProfileRequest>,
     /// What `GET /jwks` answers.
     jwks: Value,
 }
@@ -79,8 +95,21 @@ impl MockProvider {
                 profile,
                 emails,
                 id_token: None,
+                token_extra: Value::Null,
             },
         );
+    }
+
+    /// As [`MockProvider::grant`], with `token_extra`'s fields added to the token answer.
+    fn grant_with_token_extra(&self, code: &str, profile: Value, token_extra: Value) {
+        self.grant(code, "", profile, Value::Null);
+        if let Some(grant) = self.state.lock().unwrap().grants.get_mut(code) {
+            grant.token_extra = token_extra;
+        }
+    }
+
+    fn profile_requests(&self) -> Vec<ProfileRequest> {
+        self.state.lock().unwrap().profile_requests.clone()
     }
 
     /// Makes `code` exchangeable for a token answer carrying `id_token`.
@@ -92,6 +121,7 @@ impl MockProvider {
                 profile: Value::Null,
                 emails: Value::Null,
                 id_token: Some(id_token),
+                token_extra: Value::Null,
             },
         );
     }
@@ -147,6 +177,14 @@ fn serve(stream: TcpStream, state: &Mutex<MockState>) {
             pair.split_once(':')
                 .map(|(id, secret)| (decode(id), decode(secret)))
         });
+    if path.starts_with("/user") {
+        state.lock().unwrap().profile_requests.push(ProfileRequest {
+            method: method.clone(),
+            path: path.clone(),
+            headers: headers.clone(),
+            body: String::from_utf8_lossy(&body).into_owned(),
+        });
+    }
     let (status, answer) = route(state, &method, &path, &body, &bearer, basic);
     let text = answer.to_string();
     let mut stream = reader.into_inner();
@@ -179,7 +217,8 @@ fn route(
             let Some(grant) = state.grants.get(&code).cloned() else {
                 return (400, json!({"error": "invalid_grant"}));
             };
-            if form.get("code_verifier") != Some(&grant.verifier) {
+            // Without PKCE no verifier is sent: the grant's is then empty.
+            if form.get("code_verifier").map_or("", String::as_str) != grant.verifier {
                 return (
                     400,
                     json!({"error": "invalid_grant", "error_description": "PKCE verification failed"}),
@@ -193,10 +232,16 @@ fn route(
             if let Some(id_token) = &grant.id_token {
                 answer["id_token"] = json!(id_token);
             }
+            if let Some(extra) = grant.token_extra.as_object() {
+                for (key, value) in extra {
+                    answer[key] = value.clone();
+                }
+            }
             state.tokens.insert(access_token.clone(), grant);
             (200, answer)
         }
-        ("GET", "/userinfo") | ("GET", "/user") => match state.tokens.get(bearer) {
+        // Linear and monday.com ask for the profile with a GraphQL POST.
+        ("GET" | "POST", "/userinfo" | "/user") => match state.tokens.get(bearer) {
             Some(grant) => (200, grant.profile.clone()),
             None => (401, json!({"error": "invalid_token"})),
         },
@@ -561,6 +606,120 @@ fn auth_oauth2_unverified_provider_email_never_reaches_an_existing_account() {
     assert_eq!(body["meta"]["username"], "bobby");
     assert_eq!(body["meta"]["email"], "bob@example.com");
     assert_eq!(body["meta"]["isNew"], false);
+}
+
+#[test]
+fn auth_oauth2_providers_that_ask_for_their_profile_their_own_way() {
+    let server = Server::start();
+    let superuser = server.superuser();
+    let guest = server.guest();
+    let mock = MockProvider::start();
+    let base = &mock.base_url;
+    let at_mock = |name: &str| {
+        json!({"name": name, "clientId": format!("{name}-id"), "clientSecret": "s",
+               "authURL": format!("{base}/authorize"), "tokenURL": format!("{base}/token"),
+               "userInfoURL": format!("{base}/user")})
+    };
+    let (status, body) = superuser.patch(
+        "/api/collections/users",
+        &json!({"oauth2": {"enabled": true, "providers": [
+            at_mock("twitch"), at_mock("linear"), at_mock("vk"), at_mock("bitbucket")]}}),
+    );
+    assert_eq!(status, 200, "{body}");
+
+    // PocketBase's display names and PKCE defaults: Linear, VK and Bitbucket go without.
+    let twitch = provider_info(&guest, "twitch");
+    assert_eq!(twitch["displayName"], "Twitch");
+    assert_eq!(twitch["codeChallengeMethod"], "S256");
+    assert_eq!(provider_info(&guest, "vk")["displayName"], "ВКонтакте");
+    for name in ["linear", "vk", "bitbucket"] {
+        let info = provider_info(&guest, name);
+        assert_eq!(info["codeChallengeMethod"], "", "{name}");
+        assert_eq!(info["codeVerifier"], "", "{name}");
+    }
+
+    // Twitch: a GET naming the app in `Client-Id`; the user is the first of `data`.
+    let profile = json!({"data": [{"id": "t1", "login": "ann", "display_name": "Ann",
+                                   "email": "ann@example.com", "profile_image_url": ""}]});
+    let (status, body) = sign_in(&guest, &mock, "twitch", profile, Value::Null);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["meta"]["id"], "t1");
+    assert_eq!(body["meta"]["username"], "ann");
+    assert_eq!(body["meta"]["name"], "Ann");
+    assert_eq!(body["record"]["email"], "ann@example.com");
+    let request = mock.profile_requests().pop().unwrap();
+    assert_eq!(request.method, "GET");
+    assert_eq!(request.path, "/user");
+    assert_eq!(request.headers["client-id"], "twitch-id");
+    assert_eq!(
+        request.headers["authorization"],
+        format!("Bearer {}", body["meta"]["accessToken"].as_str().unwrap())
+    );
+
+    // Linear: a GraphQL POST, and no PKCE verifier in the code exchange.
+    let viewer = |active: bool| {
+        json!({"data": {"viewer": {"id": "l1", "displayName": "bee", "name": "Bee",
+                                   "email": "bee@example.com", "avatarUrl": "",
+                                   "active": active}}})
+    };
+    let (status, body) = sign_in(&guest, &mock, "linear", viewer(true), Value::Null);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["meta"]["id"], "l1");
+    assert_eq!(body["meta"]["username"], "bee");
+    assert_eq!(body["record"]["email"], "bee@example.com");
+    let request = mock.profile_requests().pop().unwrap();
+    assert_eq!(request.method, "POST");
+    assert_eq!(request.headers["content-type"], "application/json");
+    let query: Value = serde_json::from_str(&request.body).unwrap();
+    assert_eq!(
+        query["query"],
+        "query Me { viewer { id displayName name email avatarUrl active } }"
+    );
+    let exchange = mock.token_requests().pop().unwrap();
+    assert!(!exchange.contains_key("code_verifier"), "{exchange:?}");
+    // A deactivated Linear account does not sign in.
+    let (status, body) = sign_in(&guest, &mock, "linear", viewer(false), Value::Null);
+    assert_eq!(
+        (status, body),
+        (400, error_body(400, "Failed to fetch OAuth2 user."))
+    );
+
+    // VK: the address comes beside the token, the rest from `response[0]`.
+    let info = provider_info(&guest, "vk");
+    let code = format!("code-{}", info["state"].as_str().unwrap());
+    mock.grant_with_token_extra(
+        &code,
+        json!({"response": [{"id": 77, "first_name": "Cat", "last_name": "Example",
+                             "screen_name": "cat", "photo_max": ""}]}),
+        json!({"email": "cat@example.com", "user_id": 77}),
+    );
+    let (status, body) = guest.post(
+        "/api/collections/users/auth-with-oauth2",
+        &json!({"provider": "vk", "code": code, "codeVerifier": ""}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["meta"]["id"], "77");
+    assert_eq!(body["meta"]["name"], "Cat Example");
+    assert_eq!(body["meta"]["email"], "cat@example.com");
+
+    // Bitbucket: the confirmed primary address, from a second request.
+    let profile = json!({"uuid": "{b-1}", "display_name": "Dan", "username": "dan",
+                         "account_status": "active", "links": {"avatar": {"href": ""}}});
+    let emails = json!({"values": [
+        {"email": "dan@old.example", "is_primary": false, "is_confirmed": true},
+        {"email": "dan@example.com", "is_primary": true, "is_confirmed": true}]});
+    let (status, body) = sign_in(&guest, &mock, "bitbucket", profile, emails);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["meta"]["id"], "{b-1}");
+    assert_eq!(body["record"]["email"], "dan@example.com");
+    let paths: Vec<String> = mock
+        .profile_requests()
+        .iter()
+        .rev()
+        .take(2)
+        .map(|request| request.path.clone())
+        .collect();
+    assert_eq!(paths, ["/user/emails", "/user"]);
 }
 
 #[test]

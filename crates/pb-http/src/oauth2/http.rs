@@ -139,13 +139,36 @@ pub fn post_form(
     finish(url, request.send_form(form), MAX_ANSWER)
 }
 
-/// GETs `url` with a bearer token; an error status (400 and up) is an error.
-pub fn get_with_token(url: &str, access_token: &str) -> Result<Answer, OAuth2Error> {
-    let result = agent()
+/// GETs `url` with a token's `Authorization` header (see [`super::user::Token::authorization`])
+/// and any `headers` a provider asks for; the answer is returned whatever its status.
+pub fn get_with_token(
+    url: &str,
+    authorization: &str,
+    headers: &[(&str, &str)],
+) -> Result<Answer, OAuth2Error> {
+    let mut request = agent()
         .get(url)
         .set("Accept", "application/json")
-        .set("Authorization", &format!("Bearer {access_token}"))
-        .call();
+        .set("Authorization", authorization);
+    for (name, value) in headers {
+        request = request.set(name, value);
+    }
+    finish(url, request.call(), MAX_ANSWER)
+}
+
+/// POSTs a JSON `body` with a token's `Authorization` header (the GraphQL profile queries of
+/// Linear and monday.com); the answer is returned whatever its status.
+pub fn post_json_with_token(
+    url: &str,
+    authorization: &str,
+    body: &str,
+) -> Result<Answer, OAuth2Error> {
+    let result = agent()
+        .post(url)
+        .set("Accept", "application/json")
+        .set("Content-Type", "application/json")
+        .set("Authorization", authorization)
+        .send_string(body);
     finish(url, result, MAX_ANSWER)
 }
 

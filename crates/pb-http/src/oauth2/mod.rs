@@ -7,11 +7,15 @@
 //! otherwise), so it is safe to match accounts on. The collection's provider config overrides
 //! every default URL, which is also how tests point a provider at a local mock.
 
+pub mod catalog;
+pub mod emails;
 pub mod http;
 pub mod id_token;
+pub mod mapping;
 pub mod pkce;
 pub mod profile;
 pub mod provider;
+pub mod token;
 pub mod user;
 
 use thiserror::Error;

@@ -1,119 +1,23 @@
-//! The two provider calls of a sign-in: the authorization code exchanged for a token at the
-//! token URL, then the user's profile (from the userinfo URL, or from the `id_token` for Apple
-//! and for OIDC providers without a userinfo URL) mapped onto an [`AuthUser`].
+//! The second provider call of a sign-in: the user's profile, fetched as each provider wants
+//! it asked (a plain GET with the token, extra headers, a GraphQL query, or nothing at all when
+//! the `id_token` carries it, as for Apple and OIDC providers without a userinfo URL), read by
+//! [`super::mapping`], then completed with the verified address of providers that keep it
+//! elsewhere (an emails list, or Microsoft's `id_token`).
 //!
 //! Blocking: call only from the blocking pool.
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
+use super::emails;
 use super::http::{self, Answer};
 use super::id_token::{ClaimChecks, IdToken};
-use super::provider::{query_escape, Kind, Provider, APPLE_ISSUER, APPLE_JWKS_URL};
+use super::mapping::{read_profile, text_at};
+use super::provider::{Kind, Provider, APPLE_ISSUER, APPLE_JWKS_URL};
 use super::user::{truthy, AuthUser, Token};
 use super::OAuth2Error;
 
-/// Exchanges `code` (with the PKCE verifier when the provider uses PKCE) for a token. As Go's
-/// `oauth2` package (and so PocketBase) does, the client credentials go first in an HTTP Basic
-/// `Authorization` header, and when that attempt fails, once more in the form body.
-pub fn exchange_code(
-    provider: &Provider,
-    code: &str,
-    code_verifier: &str,
-    redirect_url: &str,
-) -> Result<Token, OAuth2Error> {
-    let mut form: Vec<(&str, &str)> = vec![("grant_type", "authorization_code"), ("code", code)];
-    if !redirect_url.is_empty() {
-        form.push(("redirect_uri", redirect_url));
-    }
-    if provider.pkce {
-        form.push(("code_verifier", code_verifier));
-    }
-    let credentials = format!(
-        "{}:{}",
-        query_escape(&provider.client_id),
-        query_escape(&provider.client_secret)
-    );
-    let basic = format!("Basic {}", STANDARD.encode(credentials));
-    let in_header = exchange(provider, Some(&basic), &form);
-    if in_header.is_ok() {
-        return in_header;
-    }
-    form.push(("client_id", &provider.client_id));
-    if !provider.client_secret.is_empty() {
-        form.push(("client_secret", &provider.client_secret));
-    }
-    exchange(provider, None, &form)
-}
-
-fn exchange(
-    provider: &Provider,
-    authorization: Option<&str>,
-    form: &[(&str, &str)],
-) -> Result<Token, OAuth2Error> {
-    let answer = http::post_form(&provider.token_url, authorization, form)?;
-    if !(200..300).contains(&answer.status) {
-        return Err(OAuth2Error::Status {
-            url: provider.token_url.clone(),
-            status: answer.status,
-            body: String::from_utf8_lossy(&answer.body).into_owned(),
-        });
-    }
-    parse_token(&answer, chrono::Utc::now())
-}
-
-/// Reads a token answer: JSON, or a form (`application/x-www-form-urlencoded`, `text/plain`)
-/// as some providers still send. An answer with an `error` or without `access_token` fails.
-fn parse_token(answer: &Answer, now: chrono::DateTime<chrono::Utc>) -> Result<Token, OAuth2Error> {
-    let fields: Map<String, Value> = if answer.content_type == "application/x-www-form-urlencoded"
-        || answer.content_type == "text/plain"
-    {
-        let pairs: Vec<(String, String)> =
-            serde_urlencoded::from_bytes(&answer.body).unwrap_or_default();
-        pairs
-            .into_iter()
-            .map(|(key, value)| (key, Value::String(value)))
-            .collect()
-    } else {
-        match serde_json::from_slice(&answer.body) {
-            Ok(Value::Object(object)) => object,
-            _ => return Err(OAuth2Error::Invalid("the token answer is not JSON".into())),
-        }
-    };
-    let text = |key: &str| match fields.get(key) {
-        Some(Value::String(text)) => text.clone(),
-        _ => String::new(),
-    };
-    if !text("error").is_empty() {
-        return Err(OAuth2Error::Invalid(format!(
-            "token error {}",
-            text("error")
-        )));
-    }
-    let access_token = text("access_token");
-    if access_token.is_empty() {
-        return Err(OAuth2Error::Invalid(
-            "server response missing access_token".into(),
-        ));
-    }
-    let expires_in = match fields.get("expires_in") {
-        Some(Value::Number(number)) => number.as_i64().unwrap_or(0),
-        Some(Value::String(text)) => text.parse().unwrap_or(0),
-        _ => 0,
-    };
-    let expiry = if expires_in > 0 {
-        pb_core::datetime::format(now + chrono::Duration::seconds(expires_in))
-    } else {
-        String::new()
-    };
-    Ok(Token {
-        access_token,
-        refresh_token: text("refresh_token"),
-        expiry,
-        id_token: text("id_token"),
-    })
-}
+/// Notion's API answers only requests that name the version they were written for.
+const NOTION_VERSION: &str = "2022-06-28";
 
 fn profile_object(answer: &Answer, url: &str) -> Result<Map<String, Value>, OAuth2Error> {
     if answer.status >= 400 {
@@ -132,16 +36,35 @@ fn profile_object(answer: &Answer, url: &str) -> Result<Map<String, Value>, OAut
 }
 
 fn fetch_profile(provider: &Provider, token: &Token) -> Result<Map<String, Value>, OAuth2Error> {
-    let answer = http::get_with_token(&provider.user_info_url, &token.access_token)?;
-    profile_object(&answer, &provider.user_info_url)
-}
-
-fn text(object: &Map<String, Value>, key: &str) -> String {
-    match object.get(key) {
-        Some(Value::String(text)) => text.clone(),
-        Some(Value::Number(number)) => number.to_string(),
-        _ => String::new(),
-    }
+    let url = provider.user_info_url.as_str();
+    let authorization = token.authorization();
+    let answer = match provider.kind {
+        Kind::Linear => {
+            let query = "query Me { viewer { id displayName name email avatarUrl active } }";
+            http::post_json_with_token(url, &authorization, &json!({"query": query}).to_string())?
+        }
+        Kind::Monday => {
+            let query = "query { me { id enabled name email is_verified photo_small }}";
+            http::post_json_with_token(url, &authorization, &json!({"query": query}).to_string())?
+        }
+        Kind::Notion => {
+            http::get_with_token(url, &authorization, &[("Notion-Version", NOTION_VERSION)])?
+        }
+        Kind::Trakt => http::get_with_token(
+            url,
+            &authorization,
+            &[
+                ("Content-Type", "application/json"),
+                ("trakt-api-key", &provider.client_id),
+                ("trakt-api-version", "2"),
+            ],
+        )?,
+        Kind::Twitch => {
+            http::get_with_token(url, &authorization, &[("Client-Id", &provider.client_id)])?
+        }
+        _ => http::get_with_token(url, &authorization, &[])?,
+    };
+    profile_object(&answer, url)
 }
 
 fn now_seconds() -> i64 {
@@ -209,103 +132,66 @@ pub fn fetch_user(provider: &Provider, token: &Token) -> Result<AuthUser, OAuth2
         Kind::Oidc if provider.user_info_url.is_empty() => id_token_claims(provider, token)?,
         _ => fetch_profile(provider, token)?,
     };
-    let mut user = AuthUser::from_token(token, raw.clone());
+    let mut user = read_profile(provider.kind, raw, token)?;
     match provider.kind {
-        Kind::Google => {
-            user.id = text(&raw, "sub");
-            user.name = text(&raw, "name");
-            user.avatar_url = text(&raw, "picture");
-            if truthy(raw.get("email_verified")) {
-                user.email = text(&raw, "email");
+        Kind::Github | Kind::Gitea => {
+            // Always the verified primary address: the profile's `email` may be missing
+            // (private) or, on some setups, unverified.
+            let url = format!("{}/emails", provider.user_info_url);
+            user.email = match emails_answer(&url, token)? {
+                answer if matches!(answer.status, 401 | 403 | 404) => String::new(),
+                answer => emails::verified_primary(&json_answer(&answer, &url)?),
+            };
+        }
+        Kind::Bitbucket => {
+            let url = format!("{}/emails", provider.user_info_url);
+            user.email = match emails_answer(&url, token)? {
+                answer if answer.status >= 400 => String::new(),
+                answer => emails::bitbucket_confirmed_primary(&json_answer(&answer, &url)?),
+            };
+        }
+        Kind::Gitee if user.email.is_empty() => {
+            // Beside the profile (`…/v5/user` → `…/v5/emails`). A private address comes back
+            // as a single object instead of a list, and is no address to sign in with.
+            let url = sibling_url(&provider.user_info_url, "emails");
+            let answer = emails_answer(&url, token)?;
+            if !matches!(answer.status, 401 | 403 | 404) {
+                let list = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
+                user.email = emails::gitee_confirmed_primary(&list);
             }
         }
-        Kind::Oidc => {
-            user.id = text(&raw, "sub");
-            user.name = text(&raw, "name");
-            user.username = text(&raw, "preferred_username");
-            user.avatar_url = text(&raw, "picture");
-            if truthy(raw.get("email_verified")) {
-                user.email = text(&raw, "email");
-            }
-        }
-        Kind::Apple => {
-            user.id = text(&raw, "sub");
-            user.name = text(&raw, "name");
-            if truthy(raw.get("email_verified")) {
-                user.email = text(&raw, "email");
-            }
-        }
-        Kind::Github => {
-            user.id = text(&raw, "id");
-            user.name = text(&raw, "name");
-            user.username = text(&raw, "login");
-            user.avatar_url = text(&raw, "avatar_url");
-            // Always ask for the verified primary address: the profile's `email` may be
-            // missing (private) or, on some setups, unverified.
-            user.email = github_verified_primary_email(provider, token)?;
-        }
-        Kind::Gitlab => {
-            user.id = text(&raw, "id");
-            user.name = text(&raw, "name");
-            user.username = text(&raw, "username");
-            user.avatar_url = text(&raw, "avatar_url");
-            let confirmed = chrono::DateTime::parse_from_rfc3339(&text(&raw, "confirmed_at"));
-            if confirmed.is_ok() {
-                user.email = text(&raw, "email");
-            }
-        }
-        Kind::Discord => {
-            user.id = text(&raw, "id");
-            user.username = text(&raw, "username");
-            let avatar = text(&raw, "avatar");
-            if !avatar.is_empty() {
-                user.avatar_url = format!(
-                    "https://cdn.discordapp.com/avatars/{}/{avatar}.png",
-                    user.id
-                );
-            }
-            user.name = text(&raw, "global_name");
-            if user.name.is_empty() {
-                user.name = user.username.clone();
-                let discriminator = text(&raw, "discriminator");
-                if !discriminator.is_empty() && discriminator != "0" {
-                    user.name = format!("{}#{discriminator}", user.name);
-                }
-            }
-            if truthy(raw.get("verified")) {
-                user.email = text(&raw, "email");
-            }
-        }
-        Kind::Microsoft => {
-            user.id = text(&raw, "id");
-            user.name = text(&raw, "displayName");
-            user.email = microsoft_email(provider, token, &raw);
-        }
-        Kind::Facebook => {
-            user.id = text(&raw, "id");
-            user.name = text(&raw, "name");
-            // Facebook only hands out confirmed addresses (PocketBase trusts it likewise).
-            user.email = text(&raw, "email");
-            user.avatar_url = raw
-                .get("picture")
-                .and_then(|picture| picture.get("data"))
-                .and_then(|data| data.get("url"))
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-        }
+        Kind::Microsoft => user.email = microsoft_email(provider, token, &user.raw_user),
+        _ => {}
     }
     Ok(user)
+}
+
+fn emails_answer(url: &str, token: &Token) -> Result<Answer, OAuth2Error> {
+    http::get_with_token(url, &token.authorization(), &[])
+}
+
+fn json_answer(answer: &Answer, url: &str) -> Result<Value, OAuth2Error> {
+    serde_json::from_slice(&answer.body)
+        .map_err(|_| OAuth2Error::Invalid(format!("{url} did not answer JSON")))
+}
+
+/// `url` with its last path segment replaced by `name` and no query (`…/v5/user` →
+/// `…/v5/emails`).
+fn sibling_url(url: &str, name: &str) -> String {
+    let path = url.split_once('?').map_or(url, |(path, _)| path);
+    let parent = path.rsplit_once('/').map_or(path, |(parent, _)| parent);
+    format!("{parent}/{name}")
 }
 
 /// Which address of a Microsoft account to trust, per `extra.idTokenEmailClaim`; without it
 /// the Graph profile's `mail` (PocketBase's default, safe for single-tenant apps).
 fn microsoft_email(provider: &Provider, token: &Token, raw: &Map<String, Value>) -> String {
     let claims = || microsoft_claims(token);
-    let verified_primary = |claims: &Map<String, Value>| text(claims, "verified_primary_email");
+    let verified_primary =
+        |claims: &Map<String, Value>| text_at(claims, &["verified_primary_email"]);
     let xms_edov = |claims: &Map<String, Value>| {
         if truthy(claims.get("xms_edov")) {
-            text(claims, "email")
+            text_at(claims, &["email"])
         } else {
             String::new()
         }
@@ -320,78 +206,24 @@ fn microsoft_email(provider: &Provider, token: &Token, raw: &Map<String, Value>)
         }
         "verified_primary_email" => verified_primary(&claims()),
         "email_and_xms_edov" => xms_edov(&claims()),
-        "email" => text(&claims(), "email"),
-        _ => text(raw, "mail"),
+        "email" => text_at(&claims(), &["email"]),
+        _ => text_at(raw, &["mail"]),
     }
-}
-
-/// GitHub's verified primary address from `<userinfo>/emails`; `""` when there is none or
-/// the token lacks the scope (401, 403, 404).
-fn github_verified_primary_email(
-    provider: &Provider,
-    token: &Token,
-) -> Result<String, OAuth2Error> {
-    let url = format!("{}/emails", provider.user_info_url);
-    let answer = http::get_with_token(&url, &token.access_token)?;
-    if matches!(answer.status, 401 | 403 | 404) {
-        return Ok(String::new());
-    }
-    let emails: Vec<Value> = serde_json::from_slice(&answer.body)
-        .map_err(|_| OAuth2Error::Invalid(format!("{url} did not answer a JSON list")))?;
-    Ok(emails
-        .iter()
-        .find(|email| truthy(email.get("verified")) && truthy(email.get("primary")))
-        .and_then(|email| email.get("email"))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn answer(content_type: &str, body: &str) -> Answer {
-        Answer {
-            status: 200,
-            content_type: content_type.into(),
-            body: body.as_bytes().to_vec(),
-        }
-    }
-
     #[test]
-    fn token_answers_in_json_and_form_shapes() {
-        let now = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
-            .map(|time| time.with_timezone(&chrono::Utc))
-            .unwrap_or_default();
-        let token = parse_token(
-            &answer(
-                "application/json",
-                r#"{"access_token":"a","refresh_token":"r","expires_in":3600,"id_token":"i"}"#,
-            ),
-            now,
-        )
-        .unwrap_or_default();
-        assert_eq!(token.access_token, "a");
-        assert_eq!(token.expiry, "2026-01-01 01:00:00.000Z");
-        assert_eq!(token.id_token, "i");
-        let form = parse_token(
-            &answer(
-                "application/x-www-form-urlencoded",
-                "access_token=b&scope=x",
-            ),
-            now,
-        )
-        .unwrap_or_default();
+    fn gitees_emails_sit_beside_its_profile() {
         assert_eq!(
-            (form.access_token.as_str(), form.expiry.as_str()),
-            ("b", "")
+            sibling_url("https://gitee.com/api/v5/user", "emails"),
+            "https://gitee.com/api/v5/emails"
         );
-        assert!(parse_token(
-            &answer("application/json", r#"{"error":"bad_verification_code"}"#),
-            now
-        )
-        .is_err());
-        assert!(parse_token(&answer("application/json", "{}"), now).is_err());
+        assert_eq!(
+            sibling_url("http://127.0.0.1:9/user?x=1", "emails"),
+            "http://127.0.0.1:9/emails"
+        );
     }
 }

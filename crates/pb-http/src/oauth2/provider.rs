@@ -1,26 +1,13 @@
 //! The providers this server can talk to, with PocketBase's defaults (display name, scopes,
 //! PKCE, endpoints), and the authorization URL a client sends its user to.
 //!
-//! Implemented: Apple, Google, Microsoft, Facebook, GitHub, GitLab, Discord and the generic
-//! OpenID Connect providers `oidc`, `oidc2`, `oidc3`. Other names PocketBase knows are
-//! accepted in a collection's settings but not offered (`auth-methods` leaves them out and
-//! `auth-with-oauth2` answers 500, as PocketBase does for a provider it cannot set up).
+//! The defaults come from [`super::catalog`], which knows every provider PocketBase does.
 
 use pb_core::oauth2::OAuth2ProviderConfig;
 use serde_json::{Map, Value};
 
-/// How a provider's token answer turns into a user profile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Apple,
-    Google,
-    Microsoft,
-    Facebook,
-    Github,
-    Gitlab,
-    Discord,
-    Oidc,
-}
+use super::catalog::defaults;
+pub use super::catalog::Kind;
 
 /// A provider ready to use: defaults overlaid with the collection's config.
 #[derive(Debug, Clone)]
@@ -41,89 +28,6 @@ pub struct Provider {
 /// Apple's signing keys for its `id_token`s; `extra.jwksURL` replaces it (tests, proxies).
 pub const APPLE_JWKS_URL: &str = "https://appleid.apple.com/auth/keys";
 pub const APPLE_ISSUER: &str = "https://appleid.apple.com";
-
-struct Defaults {
-    kind: Kind,
-    display_name: &'static str,
-    scopes: &'static [&'static str],
-    auth_url: &'static str,
-    token_url: &'static str,
-    user_info_url: &'static str,
-}
-
-fn defaults(name: &str) -> Option<Defaults> {
-    let defaults = match name {
-        "apple" => Defaults {
-            kind: Kind::Apple,
-            display_name: "Apple",
-            scopes: &["name", "email"],
-            auth_url: "https://appleid.apple.com/auth/authorize",
-            token_url: "https://appleid.apple.com/auth/token",
-            user_info_url: "",
-        },
-        "google" => Defaults {
-            kind: Kind::Google,
-            display_name: "Google",
-            scopes: &[
-                "https://www.googleapis.com/auth/userinfo.profile",
-                "https://www.googleapis.com/auth/userinfo.email",
-            ],
-            auth_url: "https://accounts.google.com/o/oauth2/v2/auth",
-            token_url: "https://oauth2.googleapis.com/token",
-            user_info_url: "https://www.googleapis.com/oauth2/v3/userinfo",
-        },
-        "microsoft" => Defaults {
-            kind: Kind::Microsoft,
-            display_name: "Microsoft",
-            scopes: &["User.Read"],
-            auth_url: "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
-            token_url: "https://login.microsoftonline.com/common/oauth2/v2.0/token",
-            user_info_url: "https://graph.microsoft.com/v1.0/me",
-        },
-        "facebook" => Defaults {
-            kind: Kind::Facebook,
-            display_name: "Facebook",
-            scopes: &["email"],
-            auth_url: "https://www.facebook.com/v3.2/dialog/oauth",
-            token_url: "https://graph.facebook.com/v3.2/oauth/access_token",
-            user_info_url: "https://graph.facebook.com/me?fields=name,email,picture.type(large)",
-        },
-        "github" => Defaults {
-            kind: Kind::Github,
-            display_name: "GitHub",
-            scopes: &["read:user", "user:email"],
-            auth_url: "https://github.com/login/oauth/authorize",
-            token_url: "https://github.com/login/oauth/access_token",
-            user_info_url: "https://api.github.com/user",
-        },
-        "gitlab" => Defaults {
-            kind: Kind::Gitlab,
-            display_name: "GitLab",
-            scopes: &["read_user"],
-            auth_url: "https://gitlab.com/oauth/authorize",
-            token_url: "https://gitlab.com/oauth/token",
-            user_info_url: "https://gitlab.com/api/v4/user",
-        },
-        "discord" => Defaults {
-            kind: Kind::Discord,
-            display_name: "Discord",
-            scopes: &["identify", "email"],
-            auth_url: "https://discord.com/api/oauth2/authorize",
-            token_url: "https://discord.com/api/oauth2/token",
-            user_info_url: "https://discord.com/api/users/@me",
-        },
-        "oidc" | "oidc2" | "oidc3" => Defaults {
-            kind: Kind::Oidc,
-            display_name: "OIDC",
-            scopes: &["openid", "email", "profile"],
-            auth_url: "",
-            token_url: "",
-            user_info_url: "",
-        },
-        _ => return None,
-    };
-    Some(defaults)
-}
 
 fn or_default(configured: &str, default: &str) -> String {
     if configured.is_empty() {
@@ -153,7 +57,7 @@ impl Provider {
             name: config.name.clone(),
             kind: defaults.kind,
             display_name: or_default(&config.display_name, defaults.display_name),
-            pkce: config.pkce.unwrap_or(true),
+            pkce: config.pkce.unwrap_or(defaults.pkce),
             scopes,
             client_id: config.client_id.clone(),
             client_secret: config.client_secret.clone(),
@@ -272,6 +176,20 @@ mod tests {
             "http://127.0.0.1:9/auth?x=1&client_id=o&code_challenge=CH&code_challenge_method=S256\
              &response_type=code&scope=openid+email+profile&state=ST&redirect_uri="
         );
-        assert!(Provider::from_config(&config("yandex")).is_none());
+        let vk = Provider::from_config(&config("vk")).unwrap_or_else(|| unreachable!());
+        assert!(!vk.pkce);
+        assert_eq!(
+            vk.authorization_url("ST", None),
+            "https://oauth.vk.com/authorize?client_id=cid123&response_type=code&scope=email\
+             &state=ST&redirect_uri="
+        );
+        // No scopes: no `scope` parameter at all.
+        let notion = Provider::from_config(&config("notion")).unwrap_or_else(|| unreachable!());
+        assert_eq!(
+            notion.authorization_url("ST", Some("CH")),
+            "https://api.notion.com/v1/oauth/authorize?client_id=cid123&code_challenge=CH\
+             &code_challenge_method=S256&response_type=code&state=ST&redirect_uri="
+        );
+        assert!(Provider::from_config(&config("instagram")).is_none());
     }
 }

@@ -12,6 +12,25 @@ pub struct Token {
     pub expiry: String,
     /// The OpenID Connect `id_token`, if any.
     pub id_token: String,
+    /// `token_type` as sent (`""` when missing); see [`Token::authorization`].
+    pub token_type: String,
+    /// The whole answer: a few providers put user data beside the token (VK's `email`,
+    /// Instagram's `permissions`).
+    pub answer: Map<String, Value>,
+}
+
+impl Token {
+    /// The `Authorization` header for calls made with this token: its type, spelled as the
+    /// HTTP schemes are (`Bearer` for `bearer` or no type), then the access token.
+    pub fn authorization(&self) -> String {
+        let scheme = match self.token_type.to_ascii_lowercase().as_str() {
+            "" | "bearer" => "Bearer",
+            "mac" => "MAC",
+            "basic" => "Basic",
+            _ => self.token_type.as_str(),
+        };
+        format!("{scheme} {}", self.access_token)
+    }
 }
 
 /// A signed-in provider user.

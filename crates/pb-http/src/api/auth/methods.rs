@@ -135,8 +135,9 @@ mod tests {
         let github = &body["oauth2"]["providers"][0];
         assert_eq!(
             body["oauth2"]["providers"].as_array().map(Vec::len),
-            Some(1)
+            Some(2)
         );
+        assert_eq!(body["oauth2"]["providers"][1]["displayName"], "Yandex");
         assert_eq!(github["displayName"], "GitHub");
         assert_eq!(github["codeChallengeMethod"], "");
         let state = github["state"].as_str().unwrap_or_default();

@@ -41,8 +41,9 @@ use crate::body::read_object;
 use crate::error::{ApiError, ApiResult};
 use crate::files::spool::{upload_infos, SpooledUpload};
 use crate::files::StagedFiles;
-use crate::oauth2::profile::{exchange_code, fetch_user};
+use crate::oauth2::profile::fetch_user;
 use crate::oauth2::provider::Provider;
+use crate::oauth2::token::exchange_code;
 use crate::oauth2::user::AuthUser;
 use crate::query::QueryParams;
 use crate::records_service::{apply_create, plan_create};
@@ -205,13 +206,16 @@ fn authenticate_with_oauth2(
         tracing::info!(provider = %provider.name, %error, "OAuth2 code exchange failed");
         ApiError::bad_request("Failed to fetch OAuth2 token.")
     })?;
-    let user = fetch_user(&provider, &token)
-        .ok()
-        .filter(|user| !user.id.is_empty())
-        .ok_or_else(|| {
-            tracing::info!(provider = %provider.name, "fetching the OAuth2 user failed");
-            ApiError::bad_request("Failed to fetch OAuth2 user.")
-        })?;
+    // A user without an id is refused too (PocketBase lets it through): every such user
+    // would share one `_externalAuths` link, and so one account.
+    let user = match fetch_user(&provider, &token) {
+        Ok(user) if !user.id.is_empty() => user,
+        outcome => {
+            let error = outcome.map_or_else(|error| error.to_string(), |_| "no user id".into());
+            tracing::info!(provider = %provider.name, %error, "fetching the OAuth2 user failed");
+            return Err(ApiError::bad_request("Failed to fetch OAuth2 user."));
+        }
+    };
 
     let external_auths = system_collection(&schema, EXTERNAL_AUTHS)?;
     let (caller, link, found) = txn::read(state.store.as_ref(), "", |tx| {
