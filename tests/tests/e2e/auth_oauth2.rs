@@ -100,9 +100,15 @@ impl MockProvider {
         );
     }
 
-    /// As [`MockProvider::grant`], with `token_extra`'s fields added to the token answer.
+    /// As [`MockProvider::grant`] without PKCE, with `token_extra`'s fields added to the token
+    /// answer.
     fn grant_with_token_extra(&self, code: &str, profile: Value, token_extra: Value) {
         self.grant(code, "", profile, Value::Null);
+        self.add_to_token_answer(code, token_extra);
+    }
+
+    /// Adds `token_extra`'s fields to the token answer of the code granted last as `code`.
+    fn add_to_token_answer(&self, code: &str, token_extra: Value) {
         if let Some(grant) = self.state.lock().unwrap().grants.get_mut(code) {
             grant.token_extra = token_extra;
         }
@@ -1006,8 +1012,24 @@ fn auth_oauth2_apple_id_token_is_checked_against_the_jwks() {
     expired["exp"] = json!(now - 3600);
     assert_eq!(attempt("expired", signed_jwt(&key, "k1", &expired)), failed);
 
-    let (status, body) = attempt("good", signed_jwt(&key, "k1", &claims));
+    // Apple's first sign-in also hands over the person's name, as JSON text beside the token.
+    let info = provider_info(&guest, "apple");
+    let verifier = info["codeVerifier"].as_str().unwrap();
+    mock.grant_id_token("good", verifier, signed_jwt(&key, "k1", &claims));
+    mock.add_to_token_answer(
+        "good",
+        json!({"user": r#"{"name":{"firstName":"Ann","lastName":"Example"}}"#}),
+    );
+    let (status, body) = guest.post(
+        "/api/collections/users/auth-with-oauth2",
+        &json!({"provider": "apple", "code": "good", "codeVerifier": verifier}),
+    );
     assert_eq!(status, 200, "{body}");
+    assert_eq!(body["meta"]["name"], "Ann Example");
+    assert_eq!(
+        body["meta"]["rawUser"]["user"]["name"]["lastName"],
+        "Example"
+    );
     assert_eq!(body["meta"]["id"], "apple-1");
     assert_eq!(body["meta"]["isNew"], true);
     assert_eq!(body["record"]["email"], "ann@privaterelay.example");

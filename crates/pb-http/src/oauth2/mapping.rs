@@ -81,6 +81,11 @@ pub fn read_profile(
                 user.avatar_url = field(&["picture"]);
             }
             user.email = verified_email(&raw, &["email"], &["email_verified"]);
+            if kind == Kind::Apple && user.name.is_empty() {
+                let first = field(&["user", "name", "firstName"]);
+                let last = field(&["user", "name", "lastName"]);
+                user.name = format!("{first} {last}").trim().to_string();
+            }
         }
         Kind::Github | Kind::Gitea => {
             if kind == Kind::Gitea && !flag_at(&raw, &["active"]) {
@@ -673,6 +678,19 @@ mod tests {
         let mut inactive = raw;
         inactive["data"]["attributes"]["status"] = json!("inactive");
         assert!(read_profile(Kind::PlanningCenter, object(inactive), &Token::default()).is_err());
+    }
+
+    #[test]
+    fn apple_names_the_user_from_the_user_object_when_the_claims_do_not() {
+        let claims = json!({"sub": "a1", "email": "ann@x.io", "email_verified": "true",
+                            "user": {"name": {"firstName": "Ann", "lastName": "Example"}}});
+        assert_eq!(
+            summary(&read(Kind::Apple, claims.clone())),
+            ["a1", "Ann Example", "", "ann@x.io", ""]
+        );
+        let mut named = claims;
+        named["name"] = json!("Given Name");
+        assert_eq!(read(Kind::Apple, named).name, "Given Name");
     }
 
     #[test]

@@ -112,6 +112,19 @@ fn id_token_claims(provider: &Provider, token: &Token) -> Result<Map<String, Val
     Ok(id_token.claims)
 }
 
+/// Apple's `id_token` claims, with the `user` object (the person's name, a JSON text) as
+/// `user` when it came beside the token: Apple hands out the name only on the first sign-in,
+/// and never in the `id_token`.
+fn apple_claims(provider: &Provider, token: &Token) -> Result<Map<String, Value>, OAuth2Error> {
+    let mut claims = id_token_claims(provider, token)?;
+    if let Some(Value::String(user)) = token.answer.get("user").filter(|user| user != &"") {
+        let user: Map<String, Value> = serde_json::from_str(user)
+            .map_err(|_| OAuth2Error::Invalid("Apple's `user` is not a JSON object".into()))?;
+        claims.insert("user".into(), Value::Object(user));
+    }
+    Ok(claims)
+}
+
 /// Microsoft's `id_token` claims, checked for time only (it came straight from Microsoft).
 fn microsoft_claims(token: &Token) -> Map<String, Value> {
     IdToken::parse(&token.id_token)
@@ -128,7 +141,7 @@ fn microsoft_claims(token: &Token) -> Map<String, Value> {
 /// The signed-in user as the provider describes them.
 pub fn fetch_user(provider: &Provider, token: &Token) -> Result<AuthUser, OAuth2Error> {
     let raw = match provider.kind {
-        Kind::Apple => id_token_claims(provider, token)?,
+        Kind::Apple => apple_claims(provider, token)?,
         Kind::Oidc if provider.user_info_url.is_empty() => id_token_claims(provider, token)?,
         _ => fetch_profile(provider, token)?,
     };
