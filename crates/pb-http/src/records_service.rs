@@ -9,7 +9,7 @@
 //! ([`crate::files::staging`]).
 
 use pb_core::cascade::CascadeOutcome;
-use pb_core::ports::StoreTx;
+use pb_core::ports::{PasswordHasher, StoreTx};
 use pb_core::validate::record::{
     prepare_create_with_files, prepare_update_with_files, Actor, FileChanges, PreparedRecord,
     UploadedFile,
@@ -22,7 +22,6 @@ use crate::access::{record_in_reach, rule_access, RuleAccess, RuleScope};
 use crate::api::records::rule_body::rule_body;
 use crate::api::records::write_checks::{check_relations, unique_to_validation};
 use crate::api::records::RecordsContext;
-use crate::auth::password::Hasher;
 use crate::error::ApiError;
 use crate::request_info::RequestParts;
 use crate::txn::Failure;
@@ -71,13 +70,16 @@ fn refuse_views(collection: &Collection) -> Result<(), ApiError> {
 }
 
 /// Validates a create (403 for a `null` rule, 400 for field errors) and compiles its rule.
-/// Runs outside the write transaction: password hashing must not hold the writer.
+/// Runs outside the write transaction (password hashing must not hold the writer), or inside
+/// one with the body's password hashed ahead (a batch): `hasher` is then a
+/// [`crate::auth::password::Prehashed`].
 pub fn plan_create(
     context: &RecordsContext,
     parts: &RequestParts,
     input: &Map<String, Value>,
     uploads: &[UploadedFile],
     request_context: &str,
+    hasher: &dyn PasswordHasher,
 ) -> Result<PlannedCreate, ApiError> {
     refuse_views(&context.collection)?;
     if !context.is_superuser() && context.collection.create_rule.is_none() {
@@ -86,7 +88,7 @@ pub fn plan_create(
     let actor = Actor {
         is_superuser: context.is_superuser(),
         is_manager: context.is_superuser(),
-        hasher: &Hasher,
+        hasher,
     };
     let now = pb_core::datetime::now();
     let prepared = prepare_create_with_files(&context.collection, input, uploads, &actor, &now)
@@ -148,7 +150,9 @@ pub fn apply_create(
 
 /// Updates record `record_id` inside the caller's write transaction: the update rule is checked
 /// against the stored record (404 when it fails), the body applied with its modifiers, the
-/// result validated and written.
+/// result validated and written. A new password in the body should come hashed ahead, in
+/// `hasher` (a [`crate::auth::password::Prehashed`]), so the writer does not wait on argon2.
+#[allow(clippy::too_many_arguments)]
 pub fn update(
     tx: &mut dyn StoreTx,
     context: &RecordsContext,
@@ -157,6 +161,7 @@ pub fn update(
     input: &Map<String, Value>,
     uploads: &[UploadedFile],
     request_context: &str,
+    hasher: &dyn PasswordHasher,
 ) -> Result<Updated, Failure> {
     refuse_views(&context.collection)?;
     if !context.is_superuser() && context.collection.update_rule.is_none() {
@@ -170,7 +175,7 @@ pub fn update(
     let shaping_actor = Actor {
         is_superuser: context.is_superuser(),
         is_manager: true,
-        hasher: &Hasher,
+        hasher,
     };
     let now = pb_core::datetime::now();
     let shaped = prepare_update_with_files(
@@ -202,7 +207,7 @@ pub fn update(
     let actor = Actor {
         is_superuser: context.is_superuser(),
         is_manager,
-        hasher: &Hasher,
+        hasher,
     };
     let prepared =
         prepare_update_with_files(&context.collection, &current, input, uploads, &actor, &now)

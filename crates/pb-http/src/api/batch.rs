@@ -21,6 +21,7 @@ use pb_core::{FieldError, ValidationErrors};
 use serde_json::{json, Map, Value};
 
 use crate::api::records::RecordsContext;
+use crate::auth::password::{hasher_of, Prehashed};
 use crate::auth::request_auth::bearer_token;
 use crate::blocking::run_blocking;
 use crate::body::read_form;
@@ -61,6 +62,8 @@ struct Item {
     headers: Map<String, Value>,
     /// Its uploaded files (indexes into the batch's uploads).
     uploads: Vec<usize>,
+    /// The new password its body sets, hashed before the batch's transaction begins.
+    password: Option<Prehashed>,
 }
 
 /// The uploads of a batch and the files its writes store and delete.
@@ -121,6 +124,20 @@ pub async fn handle(
     let uploads = assign_uploads(form.uploads, &mut items);
     let responses = run_blocking(move || {
         let started = Instant::now();
+        // Passwords are hashed ahead: argon2 inside the transaction would hold the one writer.
+        let schema = state.schema();
+        for item in &mut items {
+            let path = item
+                .url
+                .split_once('?')
+                .map_or(item.url.as_str(), |(path, _)| path);
+            let collection = match action_of(&item.method, path) {
+                Some(Action::Create { collection } | Action::Upsert { collection })
+                | Some(Action::Update { collection, .. }) => schema.find(&collection),
+                _ => None,
+            };
+            item.password = Prehashed::of_write(collection.as_deref(), &item.body);
+        }
         let mut files = BatchFiles {
             uploads,
             staged: StagedFiles::default(),
@@ -253,6 +270,7 @@ fn parse_items(body: &Map<String, Value>, max_requests: usize) -> Result<Vec<Ite
             body: request["body"].as_object().cloned().unwrap_or_default(),
             headers: request["headers"].as_object().cloned().unwrap_or_default(),
             uploads: Vec::new(),
+            password: None,
         })
         .collect())
 }
@@ -362,9 +380,17 @@ fn run_item(
                 rate_limited("PATCH", &format!("{path}/{id}"), "update")?;
                 let mut body = item.body.clone();
                 body.remove("id");
-                let updated =
-                    records_service::update(tx, &context, &parts, &id, &body, &uploads, "batch")
-                        .map_err(to_api)?;
+                let updated = records_service::update(
+                    tx,
+                    &context,
+                    &parts,
+                    &id,
+                    &body,
+                    &uploads,
+                    "batch",
+                    hasher_of(&item.password),
+                )
+                .map_err(to_api)?;
                 stage_update(tx, state, &context, item, &updated, files).map_err(to_api)?;
                 let rendered = render(tx, &updated.after, &updated.info).map_err(to_api)?;
                 Ok(json!({"status": 200, "body": rendered}))
@@ -380,9 +406,17 @@ fn run_item(
         }
         Action::Update { id, .. } => {
             rate_limited(&item.method, path, "update")?;
-            let updated =
-                records_service::update(tx, &context, &parts, &id, &item.body, &uploads, "batch")
-                    .map_err(to_api)?;
+            let updated = records_service::update(
+                tx,
+                &context,
+                &parts,
+                &id,
+                &item.body,
+                &uploads,
+                "batch",
+                hasher_of(&item.password),
+            )
+            .map_err(to_api)?;
             stage_update(tx, state, &context, item, &updated, files).map_err(to_api)?;
             let rendered = render(tx, &updated.after, &updated.info).map_err(to_api)?;
             Ok(json!({"status": 200, "body": rendered}))
@@ -424,7 +458,14 @@ fn create_item(
     files: &mut BatchFiles,
     render: &RenderFn<'_>,
 ) -> Result<Value, Failure> {
-    let plan = plan_create(context, parts, &item.body, uploads, "batch")?;
+    let plan = plan_create(
+        context,
+        parts,
+        &item.body,
+        uploads,
+        "batch",
+        hasher_of(&item.password),
+    )?;
     if !plan.files().uploads.is_empty() {
         ensure_store(tx, state, files)?;
         let global = global_indexes(item, &plan.files().uploads);

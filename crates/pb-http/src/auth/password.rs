@@ -45,6 +45,66 @@ impl pb_core::ports::PasswordHasher for Hasher {
     }
 }
 
+/// A password hashed before the write transaction that stores it, so the one writer never
+/// waits on argon2 (tens of milliseconds in which no other write could commit). Any other
+/// password it is asked for is hashed as [`Hasher`] would.
+pub struct Prehashed {
+    password: String,
+    hash: String,
+}
+
+impl Prehashed {
+    /// Hashes `password` now.
+    pub fn new(password: &str) -> Prehashed {
+        Prehashed {
+            password: password.to_string(),
+            hash: pb_core::ports::PasswordHasher::hash(&Hasher, password),
+        }
+    }
+
+    /// The password this hash is of.
+    pub fn password(&self) -> &str {
+        &self.password
+    }
+
+    /// The new password a write of `body` to `collection` sets, hashed now; `None` when it
+    /// sets none (or `collection` is no auth collection, whose `password` is just a field).
+    pub fn of_write(
+        collection: Option<&pb_core::Collection>,
+        body: &serde_json::Map<String, serde_json::Value>,
+    ) -> Option<Prehashed> {
+        if !collection.is_some_and(pb_core::Collection::is_auth) {
+            return None;
+        }
+        body.get("password")
+            .and_then(serde_json::Value::as_str)
+            .filter(|password| !password.is_empty())
+            .map(Prehashed::new)
+    }
+}
+
+/// The hasher of a write: `prehashed` when its password was hashed ahead, else [`Hasher`].
+pub fn hasher_of(prehashed: &Option<Prehashed>) -> &dyn pb_core::ports::PasswordHasher {
+    match prehashed {
+        Some(prehashed) => prehashed,
+        None => &Hasher,
+    }
+}
+
+impl pb_core::ports::PasswordHasher for Prehashed {
+    fn hash(&self, password: &str) -> String {
+        if password == self.password {
+            self.hash.clone()
+        } else {
+            Hasher.hash(password)
+        }
+    }
+
+    fn verify(&self, password: &str, hash: &str) -> bool {
+        Hasher.verify(password, hash)
+    }
+}
+
 /// A new argon2id hash (the crate's default parameters), computed on the calling thread.
 fn hash_now(password: &str) -> String {
     let salt = SaltString::generate(&mut OsRng);
@@ -157,6 +217,34 @@ fn argon2_matches(
 mod tests {
     use super::*;
     use pb_core::ports::PasswordHasher;
+
+    #[test]
+    fn a_prehashed_password_gives_its_hash_and_other_passwords_their_own() {
+        let prehashed = Prehashed::new("first-password");
+        let hash = prehashed.hash("first-password");
+        assert_eq!(hash, prehashed.hash("first-password"), "hashed once, ahead");
+        assert!(Hasher.verify("first-password", &hash));
+        let other = prehashed.hash("second-password");
+        assert_ne!(other, hash);
+        assert!(prehashed.verify("second-password", &other));
+        assert!(!prehashed.verify("first-password", &other));
+    }
+
+    #[test]
+    fn only_writes_to_auth_collections_get_their_password_hashed_ahead() {
+        use pb_core::collection::{Collection, CollectionType};
+        let body = serde_json::json!({"password": "new-password", "title": "x"});
+        let body = body.as_object().unwrap();
+        let users = Collection::bare("users", CollectionType::Auth, Vec::new());
+        let prehashed = Prehashed::of_write(Some(&users), body).unwrap();
+        assert_eq!(prehashed.password(), "new-password");
+        assert!(Hasher.verify("new-password", &prehashed.hash("new-password")));
+        let posts = Collection::bare("posts", CollectionType::Base, Vec::new());
+        assert!(Prehashed::of_write(Some(&posts), body).is_none());
+        assert!(Prehashed::of_write(None, body).is_none());
+        let empty = serde_json::json!({"password": ""});
+        assert!(Prehashed::of_write(Some(&users), empty.as_object().unwrap()).is_none());
+    }
 
     #[test]
     fn argon2_hashes_verify_and_reject_wrong_passwords() {

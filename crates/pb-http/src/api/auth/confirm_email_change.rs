@@ -75,6 +75,22 @@ pub async fn handle(
         let input = body.map_err(|error| error.reword_malformed(LOAD_FAILED))?;
         let token = text(&input, "token")?;
         let password = text(&input, "password")?;
+        let password_valid = required(&password)
+            .or_else(|| length(&password, 1, 100))
+            .is_none();
+        // The password is checked (argon2 work) against the record as a read finds it, before
+        // the write begins; the write then accepts it only while that hash is still stored.
+        let checked_hash = if password_valid && !token.is_empty() {
+            txn::read(state.store.as_ref(), "", |tx| {
+                let parsed = parse_token(tx, &schema, &collection, &token)?;
+                Ok(parsed
+                    .ok()
+                    .map(|(record, _)| record.get_str("password").to_string()))
+            })?
+            .filter(|hash| Hasher.verify(&password, hash))
+        } else {
+            None
+        };
         txn::write(
             state.store.as_ref(),
             "Failed to confirm email change.",
@@ -94,10 +110,9 @@ pub async fn handle(
                 };
                 if let Some(error) = required(&password).or_else(|| length(&password, 1, 100)) {
                     errors.add("password", error);
-                } else if !record
-                    .as_ref()
-                    .is_some_and(|(record, _)| Hasher.verify(&password, record.get_str("password")))
-                {
+                } else if !record.as_ref().is_some_and(|(record, _)| {
+                    checked_hash.as_deref() == Some(record.get_str("password"))
+                }) {
                     errors.add(
                         "password",
                         FieldError::new(

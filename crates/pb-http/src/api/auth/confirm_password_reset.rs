@@ -13,7 +13,8 @@ use super::form::{
     invalid_token, length, required, text, token_collection_mismatch, values_mismatch,
     INVALID_FORM, LOAD_FAILED,
 };
-use super::{auth_collection, save_changes};
+use super::{auth_collection, save_changes_with};
+use crate::auth::password::{hasher_of, Prehashed};
 use crate::auth::record_tokens::{find_record_by_token, TokenType};
 use crate::auth::throttle::{resend_key, resend_marks};
 use crate::blocking::run_blocking;
@@ -48,6 +49,22 @@ pub async fn handle(
         let token = text(&input, "token")?;
         let password = text(&input, "password")?;
         let password_confirm = text(&input, "passwordConfirm")?;
+        let password_valid = required(&password)
+            .or_else(|| length(&password, password_min(&collection), 255))
+            .is_none()
+            && password_confirm == password;
+        // The new password is hashed before the write begins, once a read has found the token
+        // good: the write checks everything again, with the hash ready.
+        let prehashed = if password_valid && !token.is_empty() {
+            txn::read(state.store.as_ref(), "", |tx| {
+                let found = find_record_by_token(tx, &schema, &token, TokenType::PasswordReset)?;
+                Ok(found.is_some_and(|(owner, _, _)| owner.id == collection.id))
+            })?
+            .then(|| Prehashed::new(&password))
+        } else {
+            None
+        };
+        let hasher = hasher_of(&prehashed);
         txn::write(state.store.as_ref(), "Failed to set new password.", |tx| {
             let mut errors = ValidationErrors::new();
             let mut found = None;
@@ -82,7 +99,7 @@ pub async fn handle(
             if !verified && claims.email.as_deref() == Some(record.get_str("email")) {
                 changes.insert("verified".into(), json!(true));
             }
-            save_changes(tx, &collection, record.id(), &changes)?;
+            save_changes_with(tx, &collection, record.id(), &changes, hasher)?;
             resend_marks().clear(&resend_key("passwordReset", &collection.id, record.id()));
             Ok(())
         })

@@ -79,13 +79,31 @@ pub fn save_changes(
     record_id: &str,
     changes: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<Record, crate::txn::Failure> {
+    save_changes_with(
+        tx,
+        collection,
+        record_id,
+        changes,
+        &crate::auth::password::Hasher,
+    )
+}
+
+/// [`save_changes`] with a given `hasher` for a new `password`: a
+/// [`crate::auth::password::Prehashed`] keeps argon2 out of the write transaction.
+pub fn save_changes_with(
+    tx: &mut dyn StoreTx,
+    collection: &Collection,
+    record_id: &str,
+    changes: &serde_json::Map<String, serde_json::Value>,
+    hasher: &dyn pb_core::ports::PasswordHasher,
+) -> Result<Record, crate::txn::Failure> {
     let current = tx
         .find_record(collection, record_id)?
         .ok_or_else(ApiError::not_found)?;
     let actor = pb_core::validate::record::Actor {
         is_superuser: true,
         is_manager: true,
-        hasher: &crate::auth::password::Hasher,
+        hasher,
     };
     let now = pb_core::datetime::now();
     let prepared =

@@ -30,10 +30,11 @@ use serde_json::{Map, Value};
 use super::form::client_info;
 use super::response::{complete, AuthReply, Completion, METHOD_OAUTH2};
 use super::with_password::mfa_id;
-use super::{auth_collection, find_by_email, save_changes};
+use super::{auth_collection, find_by_email, save_changes_with};
 use crate::api::records::RecordsContext;
 use crate::auth::external_auths::{delete_links_of, find_link, insert_link, EXTERNAL_AUTHS};
 use crate::auth::origins::ClientInfo;
+use crate::auth::password::{hasher_of, Hasher, Prehashed};
 use crate::auth::refs::system_collection;
 use crate::auth::request_auth::{authenticate, bearer_token, AuthContext};
 use crate::blocking::run_blocking;
@@ -292,18 +293,27 @@ impl SignIn<'_> {
         let is_caller = self.caller.is_some_and(|caller| {
             caller.collection.id == collection.id && caller.record.id() == record.id()
         });
+        // An unverified record gets a new random password; it is hashed before the write
+        // begins (hashed inside only if the record turned unverified meanwhile).
+        let unverified = |record: &Record| record.get("verified") != Some(&Value::Bool(true));
+        let new_password = (!is_caller && unverified(&record))
+            .then(|| Prehashed::new(&crate::oauth2::pkce::random_text(30)));
+        let hasher = hasher_of(&new_password);
         let (record, changed) = txn::write(self.state.store.as_ref(), FAILED, |tx| {
             let current = tx
                 .find_record(collection, record.id())?
                 .ok_or_else(ApiError::not_found)?;
-            let verified = current.get("verified") == Some(&Value::Bool(true));
+            let verified = !unverified(&current);
             let mut changes = Map::new();
             let mut linked = linked;
             if !verified {
                 if !is_caller {
                     // Whoever registered this address may not be its owner: their password
                     // (and, through the tokenKey, their sessions) must not outlive the link.
-                    let password = crate::oauth2::pkce::random_text(30);
+                    let password = new_password.as_ref().map_or_else(
+                        || crate::oauth2::pkce::random_text(30),
+                        |prehashed| prehashed.password().to_string(),
+                    );
                     changes.insert("password".into(), Value::String(password.clone()));
                     changes.insert("passwordConfirm".into(), Value::String(password));
                 }
@@ -321,7 +331,7 @@ impl SignIn<'_> {
             }
             let changed = !changes.is_empty();
             let record = if changed {
-                save_changes(tx, collection, current.id(), &changes)?
+                save_changes_with(tx, collection, current.id(), &changes, hasher)?
             } else {
                 current
             };
@@ -431,7 +441,14 @@ impl SignIn<'_> {
             collection: Arc::clone(collection),
             auth: self.caller.cloned(),
         };
-        let plan = plan_create(&context, parts, &payload, &upload_infos(&uploads), "oauth2")?;
+        let plan = plan_create(
+            &context,
+            parts,
+            &payload,
+            &upload_infos(&uploads),
+            "oauth2",
+            &Hasher,
+        )?;
         let files = if uploads.is_empty() {
             None
         } else {

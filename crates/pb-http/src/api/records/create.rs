@@ -13,6 +13,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use pb_core::ports::RecordEvent;
 
 use super::RecordsContext;
+use crate::auth::password::Hasher;
 use crate::auth::request_auth::bearer_token;
 use crate::blocking::run_blocking;
 use crate::body::{read_form, record_body_limit};
@@ -54,7 +55,7 @@ pub async fn handle(
             Ok((context, files))
         })?;
         let uploads = upload_infos(&form.uploads);
-        let plan = plan_create(&context, &parts, &form.object, &uploads, "default")?;
+        let plan = plan_create(&context, &parts, &form.object, &uploads, "default", &Hasher)?;
         // New files go to storage before the record that names them commits.
         let mut staged = files.map(StagedFiles::new).unwrap_or_default();
         let stored = staged

@@ -14,6 +14,7 @@ use pb_core::ports::RecordEvent;
 use pb_core::validate::record::uploads_for_file_fields;
 
 use super::RecordsContext;
+use crate::auth::password::{hasher_of, Prehashed};
 use crate::auth::request_auth::bearer_token;
 use crate::blocking::run_blocking;
 use crate::body::{read_form, record_body_limit};
@@ -46,6 +47,11 @@ pub async fn handle(
         let store = state.store.as_ref();
         let uploads = upload_infos(&form.uploads);
         let mut staged = stage_uploads(&state, &collection_name, &record_id, &form.uploads)?;
+        // A new password is hashed before the write begins: the writer never waits on argon2.
+        let prehashed = Prehashed::of_write(
+            state.schema().find(&collection_name).as_deref(),
+            &form.object,
+        );
         let written = txn::write(store, UPDATE_FAILED, |tx| {
             let context =
                 RecordsContext::load(tx, state.schema(), &collection_name, token.as_deref())
@@ -58,6 +64,7 @@ pub async fn handle(
                 &form.object,
                 &uploads,
                 "default",
+                hasher_of(&prehashed),
             )?;
             let files = if !updated.files.removed.is_empty() && !staged.has_store() {
                 Some(state.files.current(tx)?)
