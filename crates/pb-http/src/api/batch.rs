@@ -127,14 +127,9 @@ pub async fn handle(
         // Passwords are hashed ahead: argon2 inside the transaction would hold the one writer.
         let schema = state.schema();
         for item in &mut items {
-            let path = item
-                .url
-                .split_once('?')
-                .map_or(item.url.as_str(), |(path, _)| path);
-            let collection = match action_of(&item.method, path) {
-                Some(Action::Create { collection } | Action::Upsert { collection })
-                | Some(Action::Update { collection, .. }) => schema.find(&collection),
-                _ => None,
+            let collection = match action_of(&item.method, item.path_and_query().0) {
+                Some(Action::Delete { .. }) | None => None,
+                Some(action) => schema.find(action.collection()),
             };
             item.password = Prehashed::of_write(collection.as_deref(), &item.body);
         }
@@ -275,6 +270,25 @@ fn parse_items(body: &Map<String, Value>, max_requests: usize) -> Result<Vec<Ite
         .collect())
 }
 
+impl Item {
+    /// The path and the query of its URL.
+    fn path_and_query(&self) -> (&str, &str) {
+        self.url.split_once('?').unwrap_or((self.url.as_str(), ""))
+    }
+}
+
+impl Action {
+    /// The collection (name or id) the action writes to.
+    fn collection(&self) -> &str {
+        match self {
+            Action::Create { collection }
+            | Action::Upsert { collection }
+            | Action::Update { collection, .. }
+            | Action::Delete { collection, .. } => collection,
+        }
+    }
+}
+
 /// Understands `…/records` and `…/records/{id}` URLs with the methods batch allows.
 fn action_of(method: &str, path: &str) -> Option<Action> {
     let rest = path.strip_prefix("/api/collections/")?;
@@ -307,7 +321,7 @@ fn run_item(
     item: &Item,
     files: &mut BatchFiles,
 ) -> Result<Value, ApiError> {
-    let (path, query) = item.url.split_once('?').unwrap_or((item.url.as_str(), ""));
+    let (path, query) = item.path_and_query();
     let action = action_of(&item.method, path).ok_or_else(ApiError::generic_bad_request)?;
     let parts = outer.sub_request(&item.method, query, &item.headers);
     let mut params = QueryParams::from_query_string(query);
@@ -319,12 +333,11 @@ fn run_item(
         .and_then(|(_, value)| value.as_str())
         .map(crate::auth::request_auth::strip_bearer)
         .or_else(|| outer_token.map(str::to_string));
-    let (collection_name, message) = match &action {
-        Action::Create { collection } | Action::Upsert { collection } => {
-            (collection, records_service::CREATE_FAILED)
-        }
-        Action::Update { collection, .. } => (collection, records_service::UPDATE_FAILED),
-        Action::Delete { collection, .. } => (collection, records_service::DELETE_FAILED),
+    let collection_name = action.collection();
+    let message = match &action {
+        Action::Create { .. } | Action::Upsert { .. } => records_service::CREATE_FAILED,
+        Action::Update { .. } => records_service::UPDATE_FAILED,
+        Action::Delete { .. } => records_service::DELETE_FAILED,
     };
     let to_api = |failure: Failure| match failure {
         Failure::Api(error) => error,

@@ -8,11 +8,12 @@
 
 use serde_json::{json, Map, Value};
 
+use super::catalog::Kind;
 use super::emails;
 use super::http::{self, Answer};
 use super::id_token::{ClaimChecks, IdToken};
 use super::mapping::{read_profile, text_at};
-use super::provider::{Kind, Provider, APPLE_ISSUER, APPLE_JWKS_URL};
+use super::provider::{Provider, APPLE_ISSUER, APPLE_JWKS_URL};
 use super::user::{truthy, AuthUser, Token};
 use super::OAuth2Error;
 

@@ -6,8 +6,7 @@
 use pb_core::oauth2::OAuth2ProviderConfig;
 use serde_json::{Map, Value};
 
-use super::catalog::defaults;
-pub use super::catalog::Kind;
+use super::catalog::{defaults, Kind};
 
 /// A provider ready to use: defaults overlaid with the collection's config.
 #[derive(Debug, Clone)]

@@ -75,12 +75,10 @@ pub async fn handle(
         let input = body.map_err(|error| error.reword_malformed(LOAD_FAILED))?;
         let token = text(&input, "token")?;
         let password = text(&input, "password")?;
-        let password_valid = required(&password)
-            .or_else(|| length(&password, 1, 100))
-            .is_none();
+        let password_error = required(&password).or_else(|| length(&password, 1, 100));
         // The password is checked (argon2 work) against the record as a read finds it, before
         // the write begins; the write then accepts it only while that hash is still stored.
-        let checked_hash = if password_valid && !token.is_empty() {
+        let checked_hash = if password_error.is_none() && !token.is_empty() {
             txn::read(state.store.as_ref(), "", |tx| {
                 let parsed = parse_token(tx, &schema, &collection, &token)?;
                 Ok(parsed
@@ -108,7 +106,7 @@ pub async fn handle(
                         None
                     }
                 };
-                if let Some(error) = required(&password).or_else(|| length(&password, 1, 100)) {
+                if let Some(error) = password_error.clone() {
                     errors.add("password", error);
                 } else if !record.as_ref().is_some_and(|(record, _)| {
                     checked_hash.as_deref() == Some(record.get_str("password"))

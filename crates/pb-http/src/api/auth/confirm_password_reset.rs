@@ -49,13 +49,21 @@ pub async fn handle(
         let token = text(&input, "token")?;
         let password = text(&input, "password")?;
         let password_confirm = text(&input, "passwordConfirm")?;
-        let password_valid = required(&password)
-            .or_else(|| length(&password, password_min(&collection), 255))
-            .is_none()
-            && password_confirm == password;
+        // The password fields' errors need no database.
+        let mut form_errors = ValidationErrors::new();
+        if let Some(error) =
+            required(&password).or_else(|| length(&password, password_min(&collection), 255))
+        {
+            form_errors.add("password", error);
+        }
+        if let Some(error) = required(&password_confirm) {
+            form_errors.add("passwordConfirm", error);
+        } else if password_confirm != password {
+            form_errors.add("passwordConfirm", values_mismatch());
+        }
         // The new password is hashed before the write begins, once a read has found the token
-        // good: the write checks everything again, with the hash ready.
-        let prehashed = if password_valid && !token.is_empty() {
+        // good: the write checks the token again, with the hash ready.
+        let prehashed = if form_errors.is_empty() && !token.is_empty() {
             txn::read(state.store.as_ref(), "", |tx| {
                 let found = find_record_by_token(tx, &schema, &token, TokenType::PasswordReset)?;
                 Ok(found.is_some_and(|(owner, _, _)| owner.id == collection.id))
@@ -66,7 +74,7 @@ pub async fn handle(
         };
         let hasher = hasher_of(&prehashed);
         txn::write(state.store.as_ref(), "Failed to set new password.", |tx| {
-            let mut errors = ValidationErrors::new();
+            let mut errors = form_errors.clone();
             let mut found = None;
             if let Some(error) = required(&token) {
                 errors.add("token", error);
@@ -78,16 +86,6 @@ pub async fn handle(
                     }
                     Some((_, record, claims)) => found = Some((record, claims)),
                 }
-            }
-            if let Some(error) =
-                required(&password).or_else(|| length(&password, password_min(&collection), 255))
-            {
-                errors.add("password", error);
-            }
-            if let Some(error) = required(&password_confirm) {
-                errors.add("passwordConfirm", error);
-            } else if password_confirm != password {
-                errors.add("passwordConfirm", values_mismatch());
             }
             let Some((record, claims)) = found.filter(|_| errors.is_empty()) else {
                 return Err(ApiError::validation(INVALID_FORM, &errors).into());
